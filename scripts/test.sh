@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a throwaway server: pg_regress (test/regress)
+# then the multi-session tests (test/concurrency/*.sh).
+# Usage: scripts/test.sh [regress-test-name ...]   (no names: everything)
+# Ends with a line "N passed, N failed"; exits non-zero on any failure.
+source "$(dirname "$0")/lib.sh"
+
+DIR=$(run_dir test)
+cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_server "$DIR"
+    rm -rf "$DIR/data"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ensure_packages
+build_install
+log "starting a throwaway server in $DIR"
+start_server "$DIR" supervision_test
+
+passed=0; failed=0
+OUT="$DIR/regress"
+as_pg mkdir -p "$OUT"
+if [ $# -gt 0 ]; then
+    tests=("$@")
+else
+    mapfile -t tests < <(grep -v '^\s*#' "$ROOT/test/regress/schedule" | sed -n 's/^test: *//p' | tr ' ' '\n' | sed '/^$/d')
+fi
+log "pg_regress: ${#tests[@]} tests"
+set +e
+as_pg env LC_ALL=C.UTF-8 PGTZ=Asia/Shanghai \
+    "$($PGBIN/pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+    --bindir=$PGBIN --use-existing --host="$PGHOST" --port="$PGPORT" --user=postgres \
+    --inputdir="$ROOT/test/regress" --outputdir="$OUT" --dbname=supervision_regress \
+    "${tests[@]}" > "$OUT/pg_regress.out" 2>&1
+set -e
+cat "$OUT/pg_regress.out"
+p=$(grep -cE '\.\.\. +ok' "$OUT/pg_regress.out" || true)
+f=$(grep -cE '\.\.\. +FAILED|\.\.\. +failed' "$OUT/pg_regress.out" || true)
+if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi    # pg_regress itself failed
+passed=$((passed + p)); failed=$((failed + f))
+if [ -s "$OUT/regression.diffs" ]; then
+    mkdir -p "$ROOT/.run"
+    cp "$OUT/regression.diffs" "$ROOT/.run/regression.diffs" 2>/dev/null || true
+    head -200 "$OUT/regression.diffs"
+fi
+
+if [ $# -eq 0 ]; then
+    for t in "$ROOT"/test/concurrency/*.sh; do
+        [ -e "$t" ] || continue
+        name=$(basename "$t" .sh)
+        log "multi-session test: $name"
+        if bash "$t"; then
+            echo "test $name ... ok"; passed=$((passed + 1))
+        else
+            echo "test $name ... FAILED"; failed=$((failed + 1))
+        fi
+    done
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
