@@ -5,11 +5,11 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 # SQL sources in load order, one per capability; concatenated into the install script.
 SQL_SOURCES = \
 	sql/schema.sql \
-	sql/security.sql \
 	sql/audit.sql \
 	sql/codes.sql \
 	sql/divisions.sql \
 	build/divisions_data.sql \
+	sql/security.sql \
 	sql/catalog.sql \
 	sql/api.sql
 
@@ -33,7 +33,7 @@ build/divisions_data.sql: data/divisions.csv data/jiangsu_boundaries.geojson dat
 build/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
 	@mkdir -p build
 	{ echo "-- generated from sql/*.sql by make; edit the sources, not this file"; \
-	  echo "\\echo Use \"CREATE EXTENSION $(EXTENSION) CASCADE\" to load this file. \\quit"; \
+	  printf '%s\n' '\echo Use "CREATE EXTENSION $(EXTENSION) CASCADE" to load this file. \quit'; \
 	  for f in $(SQL_SOURCES); do echo; echo "-- ===== $$f ====="; cat $$f; done; } > $@.tmp && mv $@.tmp $@
 
 .PHONY: demo check-all

@@ -18,8 +18,10 @@ BEGIN
 END
 $$;
 
--- API users act with officer rights on the tables, through the API functions and RLS.
+-- Authenticated API users act as officers of the department in their claims;
+-- everything the anonymous role may see, they may see too.
 GRANT supervision_api_anon TO supervision_api_user;
+GRANT supervision_officer TO supervision_api_user;
 
 REVOKE ALL ON SCHEMA supervision FROM PUBLIC;
 GRANT USAGE ON SCHEMA supervision TO supervision_admin, supervision_officer, supervision_auditor,

@@ -1,0 +1,102 @@
+-- supervision_api: the functions PostgREST-style HTTP clients call
+-- (POST /rpc/<name> with a JSON body of named arguments). They take and return
+-- JSON, run as the caller (row-level security applies), and leave the work to
+-- the functions of schema supervision.
+
+CREATE FUNCTION supervision_api.whoami() RETURNS jsonb
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT to_jsonb(a) || jsonb_build_object('role', current_user) FROM supervision.actor() a;
+END;
+COMMENT ON FUNCTION supervision_api.whoami() IS 'Who the server thinks is acting: user, department, division, agency, source of that, role';
+
+CREATE FUNCTION supervision_api.catalog(as_of date DEFAULT current_date, department text DEFAULT NULL,
+                                        q text DEFAULT NULL, lim integer DEFAULT 100, "offset" integer DEFAULT 0)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_key text := supervision.catalog_name_key(q);
+    v_result jsonb;
+BEGIN
+    IF lim IS NULL OR lim < 1 OR lim > 1000 THEN
+        PERFORM supervision.field_error('lim', 'expected 1 to 1000', lim::text);
+    END IF;
+    IF "offset" IS NULL OR "offset" < 0 THEN
+        PERFORM supervision.field_error('offset', 'expected 0 or more', "offset"::text);
+    END IF;
+    WITH hits AS (
+        SELECT v.* FROM supervision.catalog_as_of(coalesce(as_of, current_date)) v
+         WHERE (department IS NULL OR v.department_code = department)
+           AND (v_key IS NULL OR strpos(supervision.catalog_name_key(concat(v.main_item_name, v.sub_item_name)), v_key) > 0)
+    )
+    SELECT jsonb_build_object('as_of', coalesce(as_of, current_date), 'total', (SELECT count(*) FROM hits),
+               'items', coalesce(jsonb_agg(jsonb_build_object(
+                   'code', h.item_code, 'version', h.version_no, 'department', h.department_code,
+                   'main_item_name', h.main_item_name, 'sub_item_name', h.sub_item_name, 'method', h.method,
+                   'object', h.object, 'item_type', h.item_type, 'effective_from', h.effective_from)
+                   ORDER BY h.item_code), '[]'))
+      INTO v_result
+      FROM (SELECT * FROM hits ORDER BY item_code LIMIT lim OFFSET "offset") h;
+    RETURN v_result;
+END
+$$;
+COMMENT ON FUNCTION supervision_api.catalog(date, text, text, integer, integer) IS
+    'The catalog in force on a date, filtered by department and by a name fragment (compared after normalisation), paged';
+
+CREATE FUNCTION supervision_api.catalog_item(code text, as_of date DEFAULT current_date) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE v_item jsonb;
+BEGIN
+    SELECT e INTO v_item
+      FROM jsonb_array_elements(supervision.catalog_export(coalesce(as_of, current_date)) -> 'items') e
+     WHERE e ->> 'code' = catalog_item.code;
+    IF v_item IS NULL THEN
+        RAISE EXCEPTION 'no catalog item with code "%" is in force on %', code, coalesce(as_of, current_date)
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN v_item;
+END
+$$;
+COMMENT ON FUNCTION supervision_api.catalog_item(text, date) IS 'One item in force, with its check items and contents';
+
+CREATE FUNCTION supervision_api.catalog_versions(code text) RETURNS jsonb
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT coalesce(jsonb_agg(jsonb_build_object('version_id', v.id, 'version', v.version_no, 'status', v.status,
+               'reason', v.reason, 'author', v.author, 'created_at', v.created_at, 'effective_from', v.effective_from,
+               'published_at', v.published_at, 'reviewed_by', v.reviewed_by, 'review_note', v.review_note,
+               'retired_at', v.retired_at, 'retire_reason', v.retire_reason) ORDER BY v.version_no), '[]')
+      FROM supervision.catalog_version v WHERE v.item_code = catalog_versions.code;
+END;
+COMMENT ON FUNCTION supervision_api.catalog_versions(text) IS 'The version history of an item that the caller may see';
+
+CREATE FUNCTION supervision_api.catalog_draft(item jsonb) RETURNS jsonb
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT to_jsonb(d) FROM supervision.catalog_draft(item) d;
+END;
+COMMENT ON FUNCTION supervision_api.catalog_draft(jsonb) IS 'Drafts a new item (see supervision.catalog_draft)';
+
+CREATE FUNCTION supervision_api.catalog_revise(code text, changes jsonb) RETURNS jsonb
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT to_jsonb(d) FROM supervision.catalog_revise(code, changes) d;
+END;
+COMMENT ON FUNCTION supervision_api.catalog_revise(text, jsonb) IS 'Starts a new draft version of an item (see supervision.catalog_revise)';
+
+CREATE FUNCTION supervision_api.catalog_submit(version_id bigint) RETURNS jsonb
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT jsonb_build_object('version_id', v.id, 'code', v.item_code, 'version', v.version_no, 'status', v.status)
+      FROM supervision.catalog_submit(version_id) v;
+END;
+COMMENT ON FUNCTION supervision_api.catalog_submit(bigint) IS 'Submits a draft for review';
+
+REVOKE ALL ON FUNCTION supervision_api.catalog_draft(jsonb), supervision_api.catalog_revise(text, jsonb),
+    supervision_api.catalog_submit(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supervision_api.catalog_draft(jsonb), supervision_api.catalog_revise(text, jsonb),
+    supervision_api.catalog_submit(bigint) TO supervision_api_user, supervision_officer, supervision_admin;
+GRANT EXECUTE ON FUNCTION supervision.catalog_draft(jsonb), supervision.catalog_revise(text, jsonb),
+    supervision.catalog_submit(bigint) TO supervision_api_user;

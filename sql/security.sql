@@ -1,0 +1,149 @@
+-- Security base: departments, agencies, who is acting, and the helpers every
+-- row-level-security policy uses.
+--
+-- A department (部门) is a line of supervision across the province, e.g. market
+-- regulation; it has a 3-digit provincial code that also appears in catalog
+-- codes. An agency (实施机构) is one body of that line in one division, e.g. the
+-- Nanjing market regulation bureau, identified by its credit code.
+
+CREATE TABLE supervision.department (
+    code        text PRIMARY KEY CHECK (code ~ '^[0-9]{3}$'),
+    name        text NOT NULL CHECK (btrim(name) <> ''),
+    short_name  text,
+    national_code text,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE supervision.department IS 'Supervision departments (lines of supervision) of the province; code = 3-digit segment of catalog codes';
+COMMENT ON COLUMN supervision.department.national_code IS 'The department''s code in the national Internet+Supervision system, when known';
+
+CREATE TABLE supervision.agency (
+    uscc            supervision.uscc PRIMARY KEY,
+    name            text NOT NULL CHECK (btrim(name) <> ''),
+    department_code text NOT NULL REFERENCES supervision.department,
+    division_code   text NOT NULL REFERENCES supervision.division,
+    level           smallint NOT NULL CHECK (level BETWEEN 1 AND 5),
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE supervision.agency IS 'Implementing agencies (实施机构): one body of a department in one division';
+COMMENT ON COLUMN supervision.agency.level IS '1 national, 2 provincial, 3 city, 4 county, 5 township';
+
+-- Direct SQL users: which department and division a database role acts for.
+CREATE TABLE supervision.actor_map (
+    db_role         name PRIMARY KEY,
+    display_name    text,
+    department_code text REFERENCES supervision.department,
+    division_code   text REFERENCES supervision.division,
+    agency_uscc     text REFERENCES supervision.agency,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE supervision.actor_map IS
+    'For users who connect with SQL: the department, division and agency a database role acts for (API clients use JWT claims instead)';
+
+-- Who is acting. API roles (members of supervision_api_anon, which includes
+-- supervision_api_user) are identified by the PostgREST claims of the request;
+-- every other role by actor_map. Claims are not trusted from other roles (any
+-- session can set them), nor from administrators or superusers.
+CREATE FUNCTION supervision.actor_from(p_role name,
+    OUT user_id text, OUT department_code text, OUT division_code text,
+    OUT agency_uscc text, OUT source text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_claims jsonb;
+    m        record;
+BEGIN
+    IF pg_has_role(p_role, 'supervision_api_anon', 'MEMBER')
+       AND NOT pg_has_role(p_role, 'supervision_admin', 'MEMBER') THEN
+        BEGIN
+            v_claims := nullif(current_setting('request.jwt.claims', true), '')::jsonb;
+        EXCEPTION WHEN invalid_text_representation THEN
+            RAISE EXCEPTION 'request.jwt.claims is not valid JSON'
+                USING ERRCODE = 'invalid_authorization_specification';
+        END;
+        user_id         := coalesce(v_claims ->> 'sub', p_role::text);
+        department_code := v_claims ->> 'department';
+        division_code   := v_claims ->> 'division';
+        agency_uscc     := v_claims ->> 'agency';
+        source          := CASE WHEN v_claims IS NULL THEN 'anonymous' ELSE 'jwt' END;
+        RETURN;
+    END IF;
+    SELECT * INTO m FROM supervision.actor_map a WHERE a.db_role = p_role;
+    user_id := p_role::text;
+    IF FOUND THEN
+        department_code := m.department_code;
+        division_code   := m.division_code;
+        agency_uscc     := m.agency_uscc;
+        source          := 'actor_map';
+    ELSE
+        source          := 'unmapped';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION supervision.actor_from(name) IS
+    'Who a database role acts as: from PostgREST claims for API roles, from actor_map otherwise';
+
+CREATE FUNCTION supervision.actor(
+    OUT user_id text, OUT department_code text, OUT division_code text,
+    OUT agency_uscc text, OUT source text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT * FROM supervision.actor_from(current_user);
+END;
+COMMENT ON FUNCTION supervision.actor() IS
+    'Who is acting: user, department, division, agency, and where that came from (jwt, anonymous, actor_map, unmapped). The one answer every policy uses.';
+
+CREATE FUNCTION supervision.actor_user() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC SELECT (supervision.actor()).user_id; END;
+CREATE FUNCTION supervision.actor_department() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC SELECT (supervision.actor()).department_code; END;
+CREATE FUNCTION supervision.actor_division() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC SELECT (supervision.actor()).division_code; END;
+COMMENT ON FUNCTION supervision.actor_user() IS 'The acting user (see supervision.actor())';
+COMMENT ON FUNCTION supervision.actor_department() IS 'The acting user''s department code (see supervision.actor())';
+COMMENT ON FUNCTION supervision.actor_division() IS 'The acting user''s division code (see supervision.actor())';
+
+-- Is the current role an administrator (the admin role or a superuser)?
+CREATE FUNCTION supervision.actor_is_admin() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_has_role(current_user, 'supervision_admin', 'MEMBER')
+        OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
+END;
+COMMENT ON FUNCTION supervision.actor_is_admin() IS 'True for members of supervision_admin and superusers';
+
+-- Raises when nobody identifiable is acting: used by functions that write.
+CREATE FUNCTION supervision.actor_require_department() RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+DECLARE a record;
+BEGIN
+    a := supervision.actor();
+    IF a.department_code IS NULL THEN
+        RAISE EXCEPTION 'role "%" acts for no department', current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The acting user was identified by %s and has no department.', a.source),
+                  HINT = 'Map the role in supervision.actor_map, or send a "department" claim.';
+    END IF;
+    RETURN a.department_code;
+END
+$$;
+
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['department', 'agency', 'actor_map'] LOOP
+        EXECUTE format('ALTER TABLE supervision.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY %I ON supervision.%I FOR SELECT USING (true)', t || '_read', t);
+        EXECUTE format('CREATE POLICY %I ON supervision.%I FOR ALL TO supervision_admin USING (true) WITH CHECK (true)', t || '_admin', t);
+        EXECUTE format('REVOKE ALL ON supervision.%I FROM PUBLIC', t);
+        EXECUTE format('GRANT ALL ON supervision.%I TO supervision_admin', t);
+        PERFORM supervision.audit_attach(format('supervision.%I', t)::regclass);
+        PERFORM pg_catalog.pg_extension_config_dump(format('supervision.%I', t)::regclass, '');
+    END LOOP;
+END
+$$;
+GRANT SELECT ON supervision.department, supervision.agency
+    TO supervision_officer, supervision_auditor, supervision_api_anon, supervision_api_user;
+GRANT SELECT ON supervision.actor_map TO supervision_auditor;
