@@ -33,7 +33,7 @@ log "pg_regress: ${#tests[@]} tests"
 set +e
 as_pg env LC_ALL=C.UTF-8 PGTZ=Asia/Shanghai \
     "$($PGBIN/pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
-    --bindir=$PGBIN --use-existing --host="$PGHOST" --port="$PGPORT" --user=postgres \
+    --bindir=$PGBIN --host="$PGHOST" --port="$PGPORT" --user=postgres \
     --inputdir="$ROOT/test/regress" --outputdir="$OUT" --dbname=supervision_regress \
     "${tests[@]}" > "$OUT/pg_regress.out" 2>&1
 set -e

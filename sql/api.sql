@@ -53,8 +53,9 @@ BEGIN
       FROM jsonb_array_elements(supervision.catalog_export(coalesce(as_of, current_date)) -> 'items') e
      WHERE e ->> 'code' = catalog_item.code;
     IF v_item IS NULL THEN
-        RAISE EXCEPTION 'no catalog item with code "%" is in force on %', code, coalesce(as_of, current_date)
-            USING ERRCODE = 'no_data_found';
+        RAISE EXCEPTION 'no catalog item with code "%" is in force', code
+            USING ERRCODE = 'no_data_found',
+                  DETAIL = format('Looked for it in the catalog as of %s.', to_char(coalesce(as_of, current_date), 'YYYY-MM-DD'));
     END IF;
     RETURN v_item;
 END

@@ -203,7 +203,7 @@ SELECT count(*) FROM supervision.audit_ensure_partitions(current_date - 31, 26);
 
 -- Verification: returns the first broken link, or no row when the chain is intact.
 CREATE FUNCTION supervision.audit_verify()
-RETURNS TABLE (id bigint, logged_at timestamptz, problem text, expected bytea, found bytea)
+RETURNS TABLE (broken_id bigint, logged_at timestamptz, problem text, expected_hash bytea, found_hash bytea)
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -220,20 +220,20 @@ BEGIN
     END IF;
     FOR r IN SELECT * FROM supervision.audit_log l WHERE l.id >= v_next ORDER BY l.id LOOP
         IF r.id <> v_next THEN
-            id := v_next; logged_at := NULL; problem := format('row %s is missing (next row is %s)', v_next, r.id);
-            expected := NULL; found := NULL;
+            broken_id := v_next; logged_at := NULL; problem := format('row %s is missing (next row is %s)', v_next, r.id);
+            expected_hash := NULL; found_hash := NULL;
             RETURN NEXT; RETURN;
         END IF;
         IF r.prev_hash <> v_prev THEN
-            id := r.id; logged_at := r.logged_at; problem := 'prev_hash does not match the previous row''s hash';
-            expected := v_prev; found := r.prev_hash;
+            broken_id := r.id; logged_at := r.logged_at; problem := 'prev_hash does not match the previous row''s hash';
+            expected_hash := v_prev; found_hash := r.prev_hash;
             RETURN NEXT; RETURN;
         END IF;
         v_calc := sha256(v_prev || supervision.audit_content(r.id, r.logged_at, r.txid, r.db_user, r.db_role, r.actor,
                                                               r.department, r.table_name, r.operation, r.old_row, r.new_row));
         IF v_calc <> r.hash THEN
-            id := r.id; logged_at := r.logged_at; problem := 'row content does not match its hash';
-            expected := v_calc; found := r.hash;
+            broken_id := r.id; logged_at := r.logged_at; problem := 'row content does not match its hash';
+            expected_hash := v_calc; found_hash := r.hash;
             RETURN NEXT; RETURN;
         END IF;
         v_prev := r.hash;
@@ -241,13 +241,13 @@ BEGIN
     END LOOP;
     -- rows removed from the end show as a head that runs ahead of the log
     IF (SELECT h.last_id FROM supervision.audit_chain_head h) <> v_next - 1 THEN
-        id := v_next; logged_at := NULL; problem := format('rows %s to %s are missing', v_next,
+        broken_id := v_next; logged_at := NULL; problem := format('rows %s to %s are missing', v_next,
                                                             (SELECT h.last_id FROM supervision.audit_chain_head h));
-        expected := NULL; found := NULL;
+        expected_hash := NULL; found_hash := NULL;
         RETURN NEXT;
     ELSIF (SELECT h.last_hash FROM supervision.audit_chain_head h) <> v_prev THEN
-        id := v_next - 1; logged_at := NULL; problem := 'chain head hash does not match the last row';
-        expected := v_prev; found := (SELECT h.last_hash FROM supervision.audit_chain_head h);
+        broken_id := v_next - 1; logged_at := NULL; problem := 'chain head hash does not match the last row';
+        expected_hash := v_prev; found_hash := (SELECT h.last_hash FROM supervision.audit_chain_head h);
         RETURN NEXT;
     END IF;
 END
@@ -267,8 +267,8 @@ BEGIN
     IF p_before IS NULL OR p_before > current_date - 365 THEN
         RAISE EXCEPTION 'audit retention must keep at least one year'
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('Asked to drop partitions before %s.', p_before),
-                  HINT = format('Give a date on or before %s.', current_date - 365);
+                  DETAIL = format('Asked to drop partitions before %s.', coalesce(to_char(p_before, 'YYYY-MM-DD'), 'NULL')),
+                  HINT = format('Give a date on or before %s.', to_char(current_date - 365, 'YYYY-MM-DD'));
     END IF;
     PERFORM supervision.audit_lock();
     FOR p IN

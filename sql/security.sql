@@ -82,12 +82,21 @@ $$;
 COMMENT ON FUNCTION supervision.actor_from(name) IS
     'Who a database role acts as: from PostgREST claims for API roles, from actor_map otherwise';
 
+-- The role the session acts as: the role of SET ROLE (PostgREST switches to the
+-- request's role that way), else the login role. Unlike current_user it stays
+-- the same inside SECURITY DEFINER functions, so they can check the caller.
+CREATE FUNCTION supervision.actor_role() RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(nullif(current_setting('role'), 'none'), session_user)::name;
+COMMENT ON FUNCTION supervision.actor_role() IS
+    'The role the session acts as (SET ROLE, else the login role); the same inside SECURITY DEFINER functions';
+
 CREATE FUNCTION supervision.actor(
     OUT user_id text, OUT department_code text, OUT division_code text,
     OUT agency_uscc text, OUT source text)
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT * FROM supervision.actor_from(current_user);
+    SELECT * FROM supervision.actor_from(supervision.actor_role());
 END;
 COMMENT ON FUNCTION supervision.actor() IS
     'Who is acting: user, department, division, agency, and where that came from (jwt, anonymous, actor_map, unmapped). The one answer every policy uses.';
@@ -109,8 +118,8 @@ COMMENT ON FUNCTION supervision.actor_division() IS 'The acting user''s division
 CREATE FUNCTION supervision.actor_is_admin() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC
-    SELECT pg_has_role(current_user, 'supervision_admin', 'MEMBER')
-        OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user);
+    SELECT pg_has_role(supervision.actor_role(), 'supervision_admin', 'MEMBER')
+        OR (SELECT rolsuper FROM pg_roles WHERE rolname = supervision.actor_role());
 END;
 COMMENT ON FUNCTION supervision.actor_is_admin() IS 'True for members of supervision_admin and superusers';
 
@@ -121,7 +130,7 @@ DECLARE a record;
 BEGIN
     a := supervision.actor();
     IF a.department_code IS NULL THEN
-        RAISE EXCEPTION 'role "%" acts for no department', current_user
+        RAISE EXCEPTION 'role "%" acts for no department', supervision.actor_role()
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('The acting user was identified by %s and has no department.', a.source),
                   HINT = 'Map the role in supervision.actor_map, or send a "department" claim.';
