@@ -73,6 +73,8 @@ COMMENT ON FUNCTION supervision.audit_content IS 'The bytes of an audit row that
 CREATE FUNCTION supervision.audit_lock() RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
+    -- the advisory lock queues writers in order (a row lock alone wakes every waiter at each commit)
+    SELECT pg_advisory_xact_lock(7310287315610001);
     SELECT last_id FROM supervision.audit_chain_head WHERE singleton FOR UPDATE;
 END;
 COMMENT ON FUNCTION supervision.audit_lock() IS
@@ -95,6 +97,7 @@ BEGIN
         RAISE EXCEPTION 'audit rows are written by triggers only'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    PERFORM pg_advisory_xact_lock(7310287315610001);
     UPDATE supervision.audit_chain_head SET last_id = last_id + 1
      WHERE singleton RETURNING last_id, last_hash INTO v_id, v_prev;
     INSERT INTO supervision.audit_log (id, logged_at, txid, db_user, db_role, actor, department,
