@@ -38,8 +38,8 @@ CREATE TABLE supervision.audit_chain_head (
     last_id   bigint NOT NULL,
     last_hash bytea  NOT NULL
 );
-INSERT INTO supervision.audit_chain_head VALUES (true, 0, '\x0000000000000000000000000000000000000000000000000000000000000000');
-COMMENT ON TABLE supervision.audit_chain_head IS 'Last id and hash of the audit chain; its row lock orders writers';
+COMMENT ON TABLE supervision.audit_chain_head IS
+    'Last id and hash of the audit chain; written by the first audited change (not at install, so pg_dump can restore it)';
 
 -- Where verification starts once old partitions have been dropped.
 CREATE TABLE supervision.audit_anchor (
@@ -100,6 +100,10 @@ BEGIN
     PERFORM pg_advisory_xact_lock(7310287315610001);
     UPDATE supervision.audit_chain_head SET last_id = last_id + 1
      WHERE singleton RETURNING last_id, last_hash INTO v_id, v_prev;
+    IF NOT FOUND THEN                     -- the very first audited change: the chain starts
+        INSERT INTO supervision.audit_chain_head VALUES (true, 1, '\x0000000000000000000000000000000000000000000000000000000000000000')
+        RETURNING last_id, last_hash INTO v_id, v_prev;
+    END IF;
     INSERT INTO supervision.audit_log (id, logged_at, txid, db_user, db_role, actor, department,
                                        table_name, operation, old_row, new_row, prev_hash, hash)
     VALUES (v_id, v_at, v_txid, session_user, p_role, p_actor, p_department, p_table, p_operation, p_old, p_new, v_prev,
@@ -243,12 +247,12 @@ BEGIN
         v_next := v_next + 1;
     END LOOP;
     -- rows removed from the end show as a head that runs ahead of the log
-    IF (SELECT h.last_id FROM supervision.audit_chain_head h) <> v_next - 1 THEN
+    IF coalesce((SELECT h.last_id FROM supervision.audit_chain_head h), 0) <> v_next - 1 THEN
         broken_id := v_next; logged_at := NULL; problem := format('rows %s to %s are missing', v_next,
                                                             (SELECT h.last_id FROM supervision.audit_chain_head h));
         expected_hash := NULL; found_hash := NULL;
         RETURN NEXT;
-    ELSIF (SELECT h.last_hash FROM supervision.audit_chain_head h) <> v_prev THEN
+    ELSIF v_next > 1 AND (SELECT h.last_hash FROM supervision.audit_chain_head h) <> v_prev THEN
         broken_id := v_next - 1; logged_at := NULL; problem := 'chain head hash does not match the last row';
         expected_hash := v_prev; found_hash := (SELECT h.last_hash FROM supervision.audit_chain_head h);
         RETURN NEXT;
