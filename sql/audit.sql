@@ -146,7 +146,9 @@ LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'the audit log is append-only'
         USING ERRCODE = 'insufficient_privilege',
-              DETAIL = format('%s on %s.%s is refused.', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME),
+              DETAIL = format('%s on %s is refused.', TG_OP,
+                              CASE WHEN TG_TABLE_NAME LIKE 'audit\_log%' THEN 'supervision.audit_log'
+                                   ELSE TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME END),
               HINT = 'Retention drops whole partitions with supervision.audit_drop_before().';
 END
 $$;

@@ -682,6 +682,9 @@ BEGIN
         v.item_type := '行政检查';
         v.scope := 'province';
     END IF;
+    IF NOT EXISTS (SELECT 1 FROM supervision.department d WHERE d.code = v_dept) THEN
+        PERFORM supervision.field_error('department', 'no department has this code', v_dept, '23503');
+    END IF;
     IF NOT supervision.actor_is_admin() AND supervision.actor_department() IS DISTINCT FROM v_dept THEN
         RAISE EXCEPTION 'role "%" may not draft items of department %', supervision.actor_role(), v_dept
             USING ERRCODE = 'insufficient_privilege',
