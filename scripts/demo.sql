@@ -5,13 +5,14 @@ SET client_min_messages = warning;
 \echo
 \echo '=== 1. Install ==='
 CREATE EXTENSION supervision CASCADE;
+CREATE EXTENSION IF NOT EXISTS pg_cron;
 SELECT extname AS extension, extversion AS version FROM pg_extension WHERE extname IN ('supervision', 'postgis', 'pg_cron') ORDER BY 1;
 
 \echo
 \echo '=== 2. Divisions (GB/T 2260) and boundaries ==='
 SELECT kind, count(*) AS divisions, count(*) FILTER (WHERE code LIKE '32%') AS in_jiangsu
   FROM supervision.division GROUP BY kind ORDER BY min(level), kind;
-SELECT supervision.division_path('320102001') AS "a street in Nanjing",
+SELECT supervision.division_path('320102002') AS "a street in Nanjing",
        supervision.division_path('3205') AS "prefix 3205";
 SELECT code, name, kind FROM supervision.division WHERE code LIKE '32%' AND kind = 'statistical_zone' ORDER BY code LIMIT 8;
 SELECT place, lon, lat, supervision.division_at(ST_SetSRID(ST_MakePoint(lon, lat), 4326)) AS county,
@@ -123,3 +124,14 @@ SELECT (e ->> 'item_count')::int AS exported_items, length(e::text) AS json_byte
 SELECT table_name, operation, count(*) AS changes FROM supervision.audit_log GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT CASE WHEN count(*) = 0 THEN 'audit chain intact' ELSE 'audit chain BROKEN' END AS audit_verify
   FROM supervision.audit_verify();
+
+\echo
+\echo '=== Summary ==='
+SELECT (SELECT count(*) FROM supervision.division) AS divisions,
+       (SELECT count(*) FROM supervision.division_boundary) AS boundaries,
+       (SELECT count(*) FROM supervision.catalog_current) AS items_in_force,
+       (SELECT count(*) FROM supervision.catalog_version WHERE status = 'published') AS published_versions,
+       (SELECT count(*) FROM supervision.catalog_implementation) AS implementations,
+       (SELECT count(*) FROM supervision.catalog_consistency()) AS findings,
+       (SELECT count(*) FROM supervision.audit_log) AS audit_rows,
+       (SELECT count(*) = 0 FROM supervision.audit_verify()) AS audit_intact;
