@@ -11,6 +11,7 @@ SQL_SOURCES = \
 	build/divisions_data.sql \
 	sql/security.sql \
 	sql/catalog.sql \
+	sql/jobs.sql \
 	sql/api.sql
 
 MODULE_big = $(EXTENSION)

@@ -49,10 +49,10 @@ if [ -s "$OUT/regression.diffs" ]; then
 fi
 
 if [ $# -eq 0 ]; then
-    for t in "$ROOT"/test/concurrency/*.sh; do
+    for t in "$ROOT"/test/integration/*.sh "$ROOT"/test/concurrency/*.sh; do
         [ -e "$t" ] || continue
         name=$(basename "$t" .sh)
-        log "multi-session test: $name"
+        log "test: $name"
         if bash "$t"; then
             echo "test $name ... ok"; passed=$((passed + 1))
         else
