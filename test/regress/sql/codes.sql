@@ -59,11 +59,10 @@ FROM (VALUES
 ORDER BY n;
 
 -- the sum behind case 28, computed by hand: values times 3^(i-1) mod 31
-SELECT sum((strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr('91320100MA1000025', i, 1)) - 1)
-           * ((3::numeric ^ (i - 1)) % 31)) AS weighted_sum,
-       sum((strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr('91320100MA1000025', i, 1)) - 1)
-           * ((3::numeric ^ (i - 1)) % 31)) % 31 AS remainder
-FROM generate_series(1, 17) AS i;
+SELECT sum(v * w) AS weighted_sum, sum(v * w) % 31 AS remainder
+FROM (SELECT strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', substr('91320100MA1000025', i, 1)) - 1 AS v,
+             (3::numeric ^ (i - 1))::bigint % 31 AS w
+      FROM generate_series(1, 17) AS i) AS t;
 SELECT uscc_check_char('91320100MA1000025');
 
 --
@@ -87,7 +86,7 @@ SELECT obj_description('supervision.uscc'::regtype, 'pg_type') IS NOT NULL AS do
 --
 -- uscc_normalize
 --
-SELECT input, uscc_normalize(input) AS normalized
+SELECT n, input, uscc_normalize(input) AS normalized
 FROM (VALUES
     (1, NULL),
     (2, ''),
@@ -138,6 +137,7 @@ SELECT * FROM uscc_parse('９１３５０１００Ｍ０００１００Ｙ４３
 SELECT * FROM uscc_parse('91350100M000100Y53');
 SELECT * FROM uscc_parse('91350100M000100Y45');
 SELECT * FROM uscc_parse(E'91350100M000100Y4\n');
+SELECT * FROM uscc_parse('91350100 000100Y43');
 SELECT * FROM uscc_parse(repeat('统一社会信用代码', 100));
 -- SQLSTATE is 22P02 (invalid_text_representation)
 DO $$
@@ -204,8 +204,8 @@ ORDER BY n;
 --
 -- The authority and institution-type tables
 --
-SELECT code, name, builtin FROM uscc_authority ORDER BY code;
-SELECT code, authority, name FROM uscc_institution_type ORDER BY code;
+SELECT code, name, builtin FROM uscc_authority ORDER BY code COLLATE "C";
+SELECT code, authority, name FROM uscc_institution_type ORDER BY code COLLATE "C";
 -- pg_dump keeps only rows a DBA added
 SELECT c.relname, x.cond
 FROM pg_extension e, unnest(e.extconfig, e.extcondition) AS x(reloid, cond)
@@ -237,8 +237,17 @@ INSERT INTO uscc_authority (code, name) VALUES ('B', '测试部门');
 INSERT INTO uscc_institution_type (code, authority, name) VALUES ('B1', 'B', '测试类别');
 SELECT authority_code, authority_name, institution_type_code, institution_type_name
 FROM uscc_parse('B1320100MA0000007U');
-UPDATE uscc_authority SET name = '市场监管' WHERE code = '9';
-DELETE FROM uscc_institution_type WHERE code = '91';
+WITH u AS (UPDATE uscc_authority SET name = '市场监管' WHERE code = '9' RETURNING code)
+SELECT count(*) AS built_in_rows_updated FROM u;
+WITH d AS (DELETE FROM uscc_institution_type WHERE code = '91' RETURNING code)
+SELECT count(*) AS built_in_rows_deleted FROM d;
+WITH u AS (UPDATE uscc_authority SET name = '测试' WHERE code = 'B' RETURNING code)
+SELECT count(*) AS own_rows_updated FROM u;
+-- the changes are in the audit trail
+RESET ROLE;
+SELECT table_name, operation, old_row ->> 'name' AS old_name, new_row ->> 'name' AS new_name
+FROM supervision.audit_log WHERE table_name LIKE 'supervision.uscc%' ORDER BY id;
+SET ROLE supervision_admin;
 INSERT INTO uscc_authority (code, name, builtin) VALUES ('C', 'pretends to be built in', true);
 ROLLBACK;
 SELECT name FROM uscc_authority WHERE code = '9';
