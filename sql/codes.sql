@@ -47,8 +47,27 @@ COMMENT ON FUNCTION supervision.id_card_valid(text) IS
 -- ---------------------------------------------------------------------------
 -- The domain
 
+-- The domain's check raises the reason itself, so a refused value says which
+-- character is wrong rather than only naming the constraint.
+CREATE FUNCTION supervision.uscc_domain_check(code text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+DECLARE
+    v_reason text := supervision.uscc_invalid_reason(code);
+BEGIN
+    IF v_reason IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid unified social credit code "%"', left(code, 100)
+            USING ERRCODE = 'invalid_text_representation', DETAIL = v_reason,
+                  HINT = 'A value of type supervision.uscc is 18 characters of 0-9 and A-Y without I, O, Z, S, V, with both check characters right; supervision.uscc_normalize() fixes case and full-width characters.';
+    END IF;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION supervision.uscc_domain_check(text) IS
+    'Check of the uscc domain: true for a valid code, else an error (22P02) giving the reason';
+
 CREATE DOMAIN supervision.uscc AS text
-    CONSTRAINT uscc_valid CHECK (supervision.uscc_valid(VALUE));
+    CONSTRAINT uscc_valid CHECK (supervision.uscc_domain_check(VALUE));
 COMMENT ON DOMAIN supervision.uscc IS
     'A unified social credit code (统一社会信用代码, GB 32100-2015) with both check characters verified. Upper case, no spaces: store supervision.uscc_normalize(input). supervision.uscc_invalid_reason(input) says why a value is refused.';
 
