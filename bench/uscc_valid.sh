@@ -12,21 +12,7 @@ if ! [[ "$N" =~ ^[1-9][0-9]*$ ]]; then
     exit 2
 fi
 
-DIR=$(run_dir bench)
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    stop_server "$DIR"
-    rm -rf "$DIR/data"
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ensure_packages
-build_install
-log "starting a throwaway server in $DIR"
-start_server "$DIR" supervision_bench
+throwaway_server bench supervision_bench
 pgsql -d supervision_bench -c "SET client_min_messages = warning; CREATE EXTENSION supervision CASCADE;"
 
 log "generating $N codes and timing uscc_valid (C, then PL/pgSQL)"

@@ -99,3 +99,27 @@ CONF
 pgsql() {
     as_pg $PGBIN/psql -h "$PGHOST" -p "$PGPORT" -U postgres -X -v ON_ERROR_STOP=1 -q "$@"
 }
+
+# throwaway_server NAME DBNAME: the whole set-up of the demo, tests and
+# benchmarks: packages, build and install, a fresh server in run_dir NAME, and
+# a trap that stops it when the calling script ends (also on failure or Ctrl-C).
+# Sets DIR, PGHOST, PGPORT.
+throwaway_server() {
+    local name=$1 db=$2
+    DIR=$(run_dir "$name")
+    trap _throwaway_cleanup EXIT
+    trap 'exit 130' INT TERM
+    ensure_packages
+    build_install
+    log "starting a throwaway server in $DIR"
+    start_server "$DIR" "$db"
+}
+
+_throwaway_cleanup() {
+    local rc=$?
+    trap - EXIT INT TERM
+    stop_server "$DIR"
+    rm -rf "$DIR/data"
+    [ $rc -eq 0 ] || echo "failed (exit $rc); server log: $DIR/server.log" >&2
+    exit $rc
+}

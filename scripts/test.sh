@@ -5,21 +5,7 @@
 # Ends with a line "N passed, N failed"; exits non-zero on any failure.
 source "$(dirname "$0")/lib.sh"
 
-DIR=$(run_dir test)
-cleanup() {
-    local rc=$?
-    trap - EXIT INT TERM
-    stop_server "$DIR"
-    rm -rf "$DIR/data"
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-ensure_packages
-build_install
-log "starting a throwaway server in $DIR"
-start_server "$DIR" supervision_test
+throwaway_server test supervision_test
 
 passed=0; failed=0
 OUT="$DIR/regress"
