@@ -101,3 +101,20 @@ GRANT EXECUTE ON FUNCTION supervision_api.catalog_draft(jsonb), supervision_api.
     supervision_api.catalog_submit(bigint) TO supervision_api_user, supervision_officer, supervision_admin;
 GRANT EXECUTE ON FUNCTION supervision.catalog_draft(jsonb), supervision.catalog_revise(text, jsonb),
     supervision.catalog_submit(bigint) TO supervision_api_user;
+
+-- Internal helpers, documented like everything else.
+COMMENT ON FUNCTION supervision.audit_refuse() IS 'Trigger: refuses UPDATE, DELETE and TRUNCATE on the audit log';
+COMMENT ON FUNCTION supervision.code_scheme_check() IS 'Trigger: a coding scheme is activated only when its segments are usable';
+COMMENT ON FUNCTION supervision.code_scheme_problems(text) IS 'Why a coding scheme cannot be used (NULL when it can)';
+COMMENT ON FUNCTION supervision.actor_require_department() IS 'The acting user''s department, or an error (42501) when there is none';
+COMMENT ON FUNCTION supervision.catalog_version_guard() IS
+    'Trigger: the catalog workflow (allowed transitions, who may do each, immutability of published versions)';
+COMMENT ON FUNCTION supervision.catalog_check_guard() IS 'Trigger: check items change only while their version is a draft';
+COMMENT ON FUNCTION supervision.field_error(text, text, text, text) IS
+    'Raises an error naming a field, the problem and the value given (default SQLSTATE 22023)';
+COMMENT ON FUNCTION supervision.catalog_apply_fields(supervision.catalog_version, jsonb) IS
+    'Overlays JSON fields on a catalog version, validating each; unknown fields are errors';
+COMMENT ON FUNCTION supervision.catalog_write_checks(bigint, text, jsonb) IS
+    'Replaces the check items and contents of a draft version from JSON';
+COMMENT ON FUNCTION supervision.catalog_transition(bigint, text, text, date) IS
+    'Moves a catalog version to another status; the guard trigger decides whether that is allowed';

@@ -103,3 +103,12 @@ SELECT c.relname, a.privilege_type
 SELECT count(*) AS partitions_with_grants
   FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
  WHERE i.inhparent = 'supervision.audit_log'::regclass AND c.relacl IS NOT NULL;
+-- every table, view and function of the extension is documented (COMMENT ON)
+SELECT 'function ' || p.oid::regprocedure AS undocumented
+  FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+ WHERE n.nspname IN ('supervision', 'supervision_api') AND obj_description(p.oid, 'pg_proc') IS NULL
+UNION ALL
+SELECT 'relation ' || c.oid::regclass
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE n.nspname = 'supervision' AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
+   AND obj_description(c.oid, 'pg_class') IS NULL;
