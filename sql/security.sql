@@ -156,3 +156,49 @@ $$;
 GRANT SELECT ON supervision.department, supervision.agency
     TO supervision_officer, supervision_auditor, supervision_api_anon, supervision_api_user;
 GRANT SELECT ON supervision.actor_map TO supervision_auditor;
+
+-- Personal data (ID numbers, phone numbers): masked for roles that must not
+-- see it. Views and API functions of later capabilities show personal fields
+-- through supervision.personal_data(value, kind).
+CREATE FUNCTION supervision.mask_id_number(p_value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE
+    WHEN length(p_value) = 18 THEN left(p_value, 6) || repeat('*', 8) || right(p_value, 4)
+    WHEN length(p_value) > 4 THEN left(p_value, 2) || repeat('*', length(p_value) - 4) || right(p_value, 2)
+    ELSE repeat('*', length(p_value)) END;
+COMMENT ON FUNCTION supervision.mask_id_number(text) IS
+    'Masks an identity number: 18 characters keep the division (1-6) and the last 4, e.g. 110105********002X; others keep 2 at each end';
+
+CREATE FUNCTION supervision.mask_phone(p_value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE
+    WHEN p_value ~ '^1[0-9]{10}$' THEN left(p_value, 3) || '****' || right(p_value, 4)
+    WHEN length(p_value) > 4 THEN regexp_replace(left(p_value, length(p_value) - 4), '[0-9]', '*', 'g') || right(p_value, 4)
+    ELSE repeat('*', length(p_value)) END;
+COMMENT ON FUNCTION supervision.mask_phone(text) IS
+    'Masks a phone number: mobile numbers keep 3 + 4 digits (138****5678), others keep the last 4 digits';
+
+CREATE FUNCTION supervision.actor_sees_personal_data() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT supervision.actor_is_admin()
+        OR pg_has_role(supervision.actor_role(), 'supervision_auditor', 'MEMBER');
+END;
+COMMENT ON FUNCTION supervision.actor_sees_personal_data() IS
+    'True for administrators and auditors, who see personal data unmasked; officers and API roles see it masked';
+
+CREATE FUNCTION supervision.personal_data(p_value text, p_kind text) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+BEGIN
+    IF p_kind NOT IN ('id_number', 'phone') THEN
+        RAISE EXCEPTION 'unknown kind of personal data "%"', p_kind
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use id_number or phone.';
+    END IF;
+    IF p_value IS NULL OR supervision.actor_sees_personal_data() THEN
+        RETURN p_value;
+    END IF;
+    RETURN CASE p_kind WHEN 'id_number' THEN supervision.mask_id_number(p_value) ELSE supervision.mask_phone(p_value) END;
+END
+$$;
+COMMENT ON FUNCTION supervision.personal_data(text, text) IS
+    'A personal value (kind id_number or phone) as the acting role may see it: unmasked for administrators and auditors, masked for everyone else';

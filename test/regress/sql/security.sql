@@ -112,3 +112,22 @@ SELECT 'relation ' || c.oid::regclass
   FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
  WHERE n.nspname = 'supervision' AND c.relkind IN ('r', 'p', 'v') AND NOT c.relispartition
    AND obj_description(c.oid, 'pg_class') IS NULL;
+-- personal data is masked for roles that must not see it
+SELECT v, supervision.mask_id_number(v) AS id_masked, supervision.mask_phone(v) AS phone_masked
+  FROM unnest(ARRAY['11010519491231002X', '13812345678', '025-83456789', '1234', '', NULL]) v;
+CREATE ROLE sec_auditor LOGIN IN ROLE supervision_auditor;
+SET ROLE sec_admin;
+SELECT current_user, supervision.personal_data('11010519491231002X', 'id_number') AS seen_id;
+SET ROLE sec_auditor;
+SELECT current_user, supervision.personal_data('11010519491231002X', 'id_number') AS seen_id;
+SET ROLE sec_officer_012;
+SELECT current_user, supervision.personal_data('11010519491231002X', 'id_number') AS seen_id;
+SET ROLE sec_app;
+SELECT current_user, supervision.personal_data('11010519491231002X', 'id_number') AS seen_id;
+SET ROLE supervision_api_anon;
+SELECT current_user, supervision.personal_data('11010519491231002X', 'id_number') AS seen_id;
+RESET ROLE;
+SET ROLE sec_officer_012;
+SELECT supervision.personal_data('13812345678', 'phone') AS officer_sees_phone;
+SELECT supervision.personal_data('13812345678', 'email');
+RESET ROLE;
