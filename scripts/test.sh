@@ -9,6 +9,11 @@ throwaway_server test supervision_test
 
 passed=0; failed=0
 OUT="$DIR/regress"
+# pg_regress runs as the server's OS user, which may not be able to read the
+# working tree (e.g. a clone under /root): give it a copy of the tests.
+rm -rf "$DIR/regress-input"
+cp -r "$ROOT/test/regress" "$DIR/regress-input"
+[ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$DIR/regress-input"
 as_pg mkdir -p "$OUT"
 if [ $# -gt 0 ]; then
     tests=("$@")
@@ -20,7 +25,7 @@ set +e
 as_pg env LC_ALL=C.UTF-8 PGTZ=Asia/Shanghai \
     "$($PGBIN/pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
     --bindir=$PGBIN --host="$PGHOST" --port="$PGPORT" --user=postgres \
-    --inputdir="$ROOT/test/regress" --outputdir="$OUT" --dbname=supervision_regress \
+    --inputdir="$DIR/regress-input" --outputdir="$OUT" --dbname=supervision_regress \
     "${tests[@]}" > "$OUT/pg_regress.out" 2>&1
 set -e
 cat "$OUT/pg_regress.out"
