@@ -17,7 +17,8 @@ as_root() {
 
 # Runs a command as the OS user that owns the server.
 as_pg() {
-    if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+    # from /: that user may not be able to reach the working tree (a clone under /root)
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 ensure_packages() {

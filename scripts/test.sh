@@ -16,7 +16,8 @@ cp -r "$ROOT/test/regress" "$DIR/regress-input"
 [ "$(id -u)" -ne 0 ] || chown -R postgres:postgres "$DIR/regress-input"
 as_pg mkdir -p "$OUT"
 if [ $# -gt 0 ]; then
-    tests=("$@")
+    tests=(setup)                  # every test uses the extension that setup creates
+    for t in "$@"; do [ "$t" = setup ] || tests+=("$t"); done
 else
     mapfile -t tests < <(grep -v '^\s*#' "$ROOT/test/regress/schedule" | sed -n 's/^test: *//p' | tr ' ' '\n' | sed '/^$/d')
 fi
