@@ -12,6 +12,8 @@ SQL_SOURCES = \
 	sql/security.sql \
 	sql/catalog.sql \
 	sql/jobs.sql \
+	sql/matching.sql \
+	sql/datacenter.sql \
 	sql/api.sql
 
 MODULE_big = $(EXTENSION)

@@ -1,0 +1,1 @@
+-- Supervision data center: the libraries, ingestion, the data-quality pipeline.

@@ -1,0 +1,1 @@
+-- Matching engine: SQL declarations of the C functions (normalize.c, similarity.c, match.c, cluster.c).
