@@ -118,3 +118,8 @@ COMMENT ON FUNCTION supervision.catalog_write_checks(bigint, text, jsonb) IS
     'Replaces the check items and contents of a draft version from JSON';
 COMMENT ON FUNCTION supervision.catalog_transition(bigint, text, text, date) IS
     'Moves a catalog version to another status; the guard trigger decides whether that is allowed';
+
+-- No role but the owner may truncate a table (that would bypass row triggers,
+-- the audit trail and row-level security) or attach triggers of its own.
+REVOKE TRUNCATE, TRIGGER, REFERENCES ON ALL TABLES IN SCHEMA supervision
+    FROM PUBLIC, supervision_admin, supervision_officer, supervision_auditor, supervision_api_anon, supervision_api_user;

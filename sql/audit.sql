@@ -1,11 +1,15 @@
 -- Audit trail: an append-only log of every change to user data, chained by
 -- SHA-256 so that an edited, inserted or removed row breaks the chain.
 --
--- Chain order is commit order: the first audited write of a transaction takes
--- the chain head's row lock and keeps it until commit, so links never cross.
--- This serialises writing transactions at their first audited write; the
--- functions of this extension that also lock other rows (code allocation)
--- take the chain lock first (supervision.audit_lock()) so they cannot deadlock.
+-- Chain order is commit order. The audit trigger is a deferred constraint
+-- trigger: it fires when the changing transaction commits, takes the chain
+-- lock then, and holds it only for the commit itself. A transaction left open
+-- therefore blocks nobody, and because the chain lock is the last lock a
+-- transaction takes, waiting for it cannot deadlock.
+--
+-- Only the trigger function writes the log. It runs as the extension owner,
+-- no other role may execute it (so nobody can attach it to a table of their
+-- own), and it takes the acting user from supervision.actor().
 
 CREATE TABLE supervision.audit_log (
     id          bigint      NOT NULL,
@@ -69,77 +73,68 @@ RETURN convert_to(concat_ws(chr(31),
         coalesce(p_old::text, ''), coalesce(p_new::text, '')), 'UTF8');
 COMMENT ON FUNCTION supervision.audit_content IS 'The bytes of an audit row that its hash covers';
 
--- Takes the chain lock for the rest of the transaction; returns the last id.
-CREATE FUNCTION supervision.audit_lock() RETURNS bigint
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-    -- the advisory lock queues writers in order (a row lock alone wakes every waiter at each commit)
-    SELECT pg_advisory_xact_lock(7310287315610001);
-    SELECT last_id FROM supervision.audit_chain_head WHERE singleton FOR UPDATE;
-END;
-COMMENT ON FUNCTION supervision.audit_lock() IS
-    'Takes the audit chain lock until the end of the transaction (call before locking other rows to avoid deadlocks)';
-
--- Appends one change to the chain. Runs as the extension owner; refuses to be
--- called other than from a trigger, so nobody writes the log by hand.
-CREATE FUNCTION supervision.audit_append(p_table text, p_operation text, p_old jsonb, p_new jsonb,
-                                         p_actor text, p_department text, p_role name)
-RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_prev   bytea;
-    v_id     bigint;
-    v_at     timestamptz := clock_timestamp();
-    v_txid   bigint := txid_current();
-BEGIN
-    IF pg_trigger_depth() < 1 THEN
-        RAISE EXCEPTION 'audit rows are written by triggers only'
-            USING ERRCODE = 'insufficient_privilege';
-    END IF;
-    PERFORM pg_advisory_xact_lock(7310287315610001);
-    UPDATE supervision.audit_chain_head SET last_id = last_id + 1
-     WHERE singleton RETURNING last_id, last_hash INTO v_id, v_prev;
-    IF NOT FOUND THEN                     -- the very first audited change: the chain starts
-        INSERT INTO supervision.audit_chain_head VALUES (true, 1, '\x0000000000000000000000000000000000000000000000000000000000000000')
-        RETURNING last_id, last_hash INTO v_id, v_prev;
-    END IF;
-    INSERT INTO supervision.audit_log (id, logged_at, txid, db_user, db_role, actor, department,
-                                       table_name, operation, old_row, new_row, prev_hash, hash)
-    VALUES (v_id, v_at, v_txid, session_user, p_role, p_actor, p_department, p_table, p_operation, p_old, p_new, v_prev,
-            sha256(v_prev || supervision.audit_content(v_id, v_at, v_txid, session_user, p_role,
-                                                       p_actor, p_department, p_table, p_operation, p_old, p_new)))
-    RETURNING hash INTO v_prev;
-    UPDATE supervision.audit_chain_head SET last_hash = v_prev WHERE singleton;
-END
-$$;
-COMMENT ON FUNCTION supervision.audit_append IS 'Appends a change to the audit chain (called by supervision.audit_row() only)';
-
--- The row trigger runs as the acting user, so the actor is the real one.
+-- The audit trigger: fires at commit (deferred), as the extension owner.
 CREATE FUNCTION supervision.audit_row() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_old    jsonb;
     v_new    jsonb;
     v_actor  text;
     v_dept   text;
+    v_role   name;
+    v_prev   bytea;
+    v_id     bigint;
+    v_at     timestamptz;
+    v_txid   bigint := txid_current();
+    v_part   text;
+    v_month  date;
 BEGIN
+    IF TG_TABLE_SCHEMA <> 'supervision' THEN
+        RAISE EXCEPTION 'the audit trigger serves the tables of schema supervision only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN v_old := to_jsonb(OLD); END IF;
     IF TG_OP IN ('UPDATE', 'INSERT') THEN v_new := to_jsonb(NEW); END IF;
     IF TG_OP = 'UPDATE' AND v_old = v_new THEN
         RETURN NULL;                      -- nothing changed
     END IF;
+    -- who: the session's role (SET ROLE or login), not the owner this function runs as
+    v_role := coalesce(nullif(current_setting('role'), 'none'), session_user)::name;
     IF to_regprocedure('supervision.actor_user()') IS NOT NULL THEN   -- absent while installing
         v_actor := supervision.actor_user();
         v_dept  := supervision.actor_department();
     END IF;
-    PERFORM supervision.audit_append(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, TG_OP, v_old, v_new,
-                                     v_actor, v_dept, current_user);
+
+    PERFORM pg_advisory_xact_lock(7310287315610001);   -- queues committers in order
+    v_at := clock_timestamp();                          -- after the lock: ids and times agree
+    UPDATE supervision.audit_chain_head SET last_id = last_id + 1
+     WHERE singleton RETURNING last_id, last_hash INTO v_id, v_prev;
+    IF NOT FOUND THEN                     -- the very first audited change: the chain starts
+        INSERT INTO supervision.audit_chain_head VALUES (true, 1, '\x0000000000000000000000000000000000000000000000000000000000000000')
+        RETURNING last_id, last_hash INTO v_id, v_prev;
+    END IF;
+    -- the month's partition, created on first use (not a member of the extension, so pg_dump keeps it whole)
+    v_month := date_trunc('month', v_at)::date;
+    v_part := 'audit_log_' || to_char(v_month, 'YYYYMM');
+    IF to_regclass('supervision.' || v_part) IS NULL
+       AND NOT EXISTS (SELECT 1 FROM supervision.audit_log_default d
+                        WHERE d.logged_at >= v_month AND d.logged_at < v_month + interval '1 month') THEN
+        PERFORM supervision.audit_ensure_partitions(v_month, 1);
+    END IF;
+    INSERT INTO supervision.audit_log (id, logged_at, txid, db_user, db_role, actor, department,
+                                       table_name, operation, old_row, new_row, prev_hash, hash)
+    VALUES (v_id, v_at, v_txid, session_user, v_role, v_actor, v_dept, TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, TG_OP,
+            v_old, v_new, v_prev,
+            sha256(v_prev || supervision.audit_content(v_id, v_at, v_txid, session_user, v_role, v_actor, v_dept,
+                                                       TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, TG_OP, v_old, v_new)))
+    RETURNING hash INTO v_prev;
+    UPDATE supervision.audit_chain_head SET last_hash = v_prev WHERE singleton;
     RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION supervision.audit_row() IS 'Row trigger that appends a change to supervision.audit_log';
+COMMENT ON FUNCTION supervision.audit_row() IS
+    'Deferred row trigger: at commit, appends each change to supervision.audit_log with the acting user and the next link of the chain';
 
 CREATE FUNCTION supervision.audit_refuse() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -168,8 +163,8 @@ CREATE TRIGGER audit_anchor_append_only BEFORE UPDATE OR DELETE ON supervision.a
 CREATE FUNCTION supervision.audit_attach(p_table regclass) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
-    EXECUTE format('CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON %s
-                    FOR EACH ROW EXECUTE FUNCTION supervision.audit_row()', p_table);
+    EXECUTE format('CREATE CONSTRAINT TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON %s
+                    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION supervision.audit_row()', p_table);
 END
 $$;
 COMMENT ON FUNCTION supervision.audit_attach(regclass) IS 'Attaches the audit trigger to a table: every row change lands in supervision.audit_log';
@@ -208,7 +203,6 @@ $$;
 COMMENT ON FUNCTION supervision.audit_ensure_partitions(date, int) IS
     'Creates missing monthly audit partitions (run monthly, e.g. from pg_cron); returns the names created';
 
-SELECT count(*) FROM supervision.audit_ensure_partitions(current_date - 31, 26);
 
 -- Verification: returns the first broken link, or no row when the chain is intact.
 CREATE FUNCTION supervision.audit_verify()
@@ -279,7 +273,7 @@ BEGIN
                   DETAIL = format('Asked to drop partitions before %s.', coalesce(to_char(p_before, 'YYYY-MM-DD'), 'NULL')),
                   HINT = format('Give a date on or before %s.', to_char(current_date - 365, 'YYYY-MM-DD'));
     END IF;
-    PERFORM supervision.audit_lock();
+    PERFORM pg_advisory_xact_lock(7310287315610001);
     FOR p IN
         SELECT c.relname, (regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \(''([^'']+)''\)'))[1]::timestamptz AS upper
           FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
@@ -315,13 +309,10 @@ REVOKE ALL ON supervision.audit_log, supervision.audit_chain_head, supervision.a
 GRANT SELECT ON supervision.audit_log, supervision.audit_anchor, supervision.audit_chain_head
     TO supervision_admin, supervision_auditor;
 REVOKE ALL ON FUNCTION supervision.audit_verify(), supervision.audit_drop_before(date),
-    supervision.audit_ensure_partitions(date, int), supervision.audit_lock(), supervision.audit_attach(regclass) FROM PUBLIC;
+    supervision.audit_ensure_partitions(date, int), supervision.audit_attach(regclass), supervision.audit_row() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION supervision.audit_verify() TO supervision_admin, supervision_auditor;
 GRANT EXECUTE ON FUNCTION supervision.audit_drop_before(date), supervision.audit_ensure_partitions(date, int)
     TO supervision_admin;
-GRANT EXECUTE ON FUNCTION supervision.audit_lock() TO supervision_admin, supervision_officer, supervision_api_user;
--- Any role that writes an audited table runs the trigger; the function refuses direct calls.
-GRANT EXECUTE ON FUNCTION supervision.audit_append(text, text, jsonb, jsonb, text, text, name) TO PUBLIC;
 
 DO $$
 DECLARE p regclass;

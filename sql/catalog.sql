@@ -83,6 +83,24 @@ $$;
 CREATE TRIGGER code_scheme_check BEFORE INSERT OR UPDATE OF active ON supervision.code_scheme
     FOR EACH ROW EXECUTE FUNCTION supervision.code_scheme_check();
 
+-- The segments of a scheme that is active or has handed out codes never change.
+CREATE FUNCTION supervision.code_segment_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE v_scheme text := CASE WHEN TG_OP = 'INSERT' THEN NEW.scheme ELSE OLD.scheme END;
+BEGIN
+    IF EXISTS (SELECT 1 FROM supervision.code_scheme s WHERE s.scheme = v_scheme AND s.active)
+       OR EXISTS (SELECT 1 FROM supervision.code_registry r WHERE r.scheme = v_scheme) THEN
+        RAISE EXCEPTION 'the segments of coding scheme "%" cannot change', v_scheme
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'The scheme is active or has handed out codes.',
+                  HINT = 'Define a new scheme and activate it.';
+    END IF;
+    RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+END
+$$;
+COMMENT ON FUNCTION supervision.code_segment_guard() IS
+    'Trigger: segments of an active scheme, or of one that has handed out codes, are frozen';
+
 -- ISO 7064 MOD 11,10 (hybrid system): one check digit for a string of digits.
 CREATE FUNCTION supervision.mod11_10_check_digit(p_digits text) RETURNS char
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -126,6 +144,7 @@ CREATE TABLE supervision.code_registry (
     scheme         text NOT NULL REFERENCES supervision.code_scheme ON UPDATE CASCADE,
     kind           text NOT NULL CHECK (kind IN ('main', 'sub')),
     department_code text NOT NULL REFERENCES supervision.department,
+    parent_code    text REFERENCES supervision.code_registry,
     allocated_at   timestamptz NOT NULL DEFAULT now(),
     allocated_by   text NOT NULL DEFAULT session_user
 );
@@ -194,20 +213,24 @@ BEGIN
         END IF;
     END LOOP;
 
-    PERFORM supervision.audit_lock();      -- chain lock first: no deadlock with other writers
-    INSERT INTO supervision.code_counter AS c (scheme, prefix, last_value) VALUES (v_scheme, v_prefix, 1)
-    ON CONFLICT (scheme, prefix) DO UPDATE SET last_value = c.last_value + 1
-    RETURNING last_value INTO v_seq;
-    IF v_seq >= 10 ^ v_seq_width THEN
-        RAISE EXCEPTION 'catalog code space exhausted for prefix %', v_prefix
-            USING ERRCODE = 'program_limit_exceeded',
-                  DETAIL = format('All %s numbers of the %s-digit segment are used.', (10 ^ v_seq_width)::bigint - 1, v_seq_width),
-                  HINT = 'Define and activate a new coding scheme.';
-    END IF;
-    v_body := v_prefix || lpad(v_seq::text, v_seq_width, '0') || v_suffix;
-    v_code := v_body || supervision.mod11_10_check_digit(v_body);
-    INSERT INTO supervision.code_registry (code, scheme, kind, department_code, allocated_by)
-    VALUES (v_code, v_scheme, v_kind, p_department, coalesce(supervision.actor_user(), session_user));
+    LOOP
+        INSERT INTO supervision.code_counter AS c (scheme, prefix, last_value) VALUES (v_scheme, v_prefix, 1)
+        ON CONFLICT (scheme, prefix) DO UPDATE SET last_value = c.last_value + 1
+        RETURNING last_value INTO v_seq;
+        IF v_seq >= 10 ^ v_seq_width THEN
+            RAISE EXCEPTION 'catalog code space exhausted for prefix %', v_prefix
+                USING ERRCODE = 'program_limit_exceeded',
+                      DETAIL = format('All %s numbers of the %s-digit segment are used.', (10 ^ v_seq_width)::bigint - 1, v_seq_width),
+                      HINT = 'Define and activate a new coding scheme.';
+        END IF;
+        v_body := v_prefix || lpad(v_seq::text, v_seq_width, '0') || v_suffix;
+        v_code := v_body || supervision.mod11_10_check_digit(v_body);
+        -- a code another scheme already handed out is skipped, never handed out twice
+        INSERT INTO supervision.code_registry (code, scheme, kind, department_code, parent_code, allocated_by)
+        VALUES (v_code, v_scheme, v_kind, p_department, p_main_code, supervision.actor_person())
+        ON CONFLICT (code) DO NOTHING;
+        EXIT WHEN FOUND;
+    END LOOP;
     RETURN v_code;
 END
 $$;
@@ -221,7 +244,7 @@ COMMENT ON FUNCTION supervision.catalog_allocate_code(text, text) IS
 -- The normalised form of a name used to compare names across sources:
 -- NFKC (full-width to half-width), no white space or punctuation, lower case.
 CREATE FUNCTION supervision.catalog_name_key(p_name text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
 RETURN lower(regexp_replace(normalize(p_name, NFKC),
         '[[:space:][:punct:]　、，。：；！？“”‘’（）《》【】〔〕·…—「」『』]+', '', 'g'));
 COMMENT ON FUNCTION supervision.catalog_name_key(text) IS
@@ -239,6 +262,43 @@ CREATE TABLE supervision.catalog_item (
 CREATE INDEX ON supervision.catalog_item (parent_code);
 COMMENT ON TABLE supervision.catalog_item IS
     'Supervision items (main items and sub-items), one row per code; their content lives in versions (supervision.catalog_version)';
+
+-- An item is what its code was allocated for, and stays so.
+CREATE FUNCTION supervision.catalog_item_guard() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE r supervision.code_registry;
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        IF (NEW.code, NEW.kind, NEW.parent_code, NEW.department_code, NEW.created_at, NEW.created_by)
+           IS DISTINCT FROM (OLD.code, OLD.kind, OLD.parent_code, OLD.department_code, OLD.created_at, OLD.created_by) THEN
+            RAISE EXCEPTION 'catalog item % cannot change its code, kind, parent or department', OLD.code
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retire it and draft a new item.';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RAISE EXCEPTION 'catalog item % cannot be deleted', OLD.code
+            USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Codes are kept for ever: retire the item.';
+    END IF;
+    SELECT * INTO r FROM supervision.code_registry WHERE code = NEW.code;
+    IF NOT FOUND OR r.kind <> NEW.kind OR r.department_code <> NEW.department_code
+       OR r.parent_code IS DISTINCT FROM NEW.parent_code THEN
+        RAISE EXCEPTION 'code % was not allocated for this item', NEW.code
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = CASE WHEN r.code IS NULL THEN 'The code is not in supervision.code_registry.'
+                                ELSE format('It was allocated as a %s item of department %s%s.', r.kind, r.department_code,
+                                            coalesce(' under ' || r.parent_code, '')) END,
+                  HINT = 'Draft items with supervision.catalog_draft(), which allocates their codes.';
+    END IF;
+    NEW.created_at := now();
+    NEW.created_by := supervision.actor_person();
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION supervision.catalog_item_guard() IS
+    'Trigger: an item matches the allocation of its code (kind, department, parent) and never changes or disappears';
+CREATE TRIGGER catalog_item_guard BEFORE INSERT OR UPDATE OR DELETE ON supervision.catalog_item
+    FOR EACH ROW EXECUTE FUNCTION supervision.catalog_item_guard();
 
 CREATE TABLE supervision.catalog_version (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -266,6 +326,7 @@ CREATE TABLE supervision.catalog_version (
     reason          text NOT NULL CHECK (btrim(reason) <> ''),
     author          text NOT NULL,
     created_at      timestamptz NOT NULL DEFAULT now(),
+    last_edited_by  text,
     submitted_at    timestamptz,
     submitted_by    text,
     reviewed_at     timestamptz,
@@ -323,11 +384,12 @@ AS $$
 DECLARE
     v_admin  boolean := supervision.actor_is_admin();
     v_dept   text := supervision.actor_department();
-    v_user   text := coalesce(supervision.actor_user(), session_user);
+    v_user   text := supervision.actor_person();
     v_item   record;
+    v_prev_effective date;
     v_workflow_cols text[] := ARRAY['status', 'submitted_at', 'submitted_by', 'reviewed_at', 'reviewed_by',
                                     'review_note', 'effective_from', 'published_at', 'retired_at', 'retired_by',
-                                    'retire_reason', 'retire_effective'];
+                                    'retire_reason', 'retire_effective', 'last_edited_by'];
 BEGIN
     IF TG_OP = 'DELETE' THEN
         IF OLD.status <> 'draft' THEN
@@ -348,7 +410,7 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         IF NOT v_admin AND v_dept IS DISTINCT FROM NEW.department_code THEN
-            RAISE EXCEPTION 'role "%" may not draft items of department %', current_user, NEW.department_code
+            RAISE EXCEPTION 'role "%" may not draft items of department %', supervision.actor_role(), NEW.department_code
                 USING ERRCODE = 'insufficient_privilege',
                       DETAIL = format('The acting user''s department is %s.', coalesce(v_dept, 'unknown'));
         END IF;
@@ -358,9 +420,11 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
         NEW.author := v_user;
+        NEW.last_edited_by := v_user;
         NEW.created_at := now();
         NEW.submitted_at := NULL; NEW.submitted_by := NULL; NEW.reviewed_at := NULL; NEW.reviewed_by := NULL;
-        NEW.effective_from := NULL; NEW.published_at := NULL; NEW.retired_at := NULL; NEW.retired_by := NULL;
+        NEW.review_note := NULL; NEW.effective_from := NULL; NEW.published_at := NULL;
+        NEW.retired_at := NULL; NEW.retired_by := NULL; NEW.retire_reason := NULL; NEW.retire_effective := NULL;
         RETURN NEW;
     END IF;
 
@@ -376,13 +440,17 @@ BEGIN
                       HINT = 'Changes are made in a new version: supervision.catalog_revise().';
         END IF;
         IF NOT v_admin AND v_dept IS DISTINCT FROM OLD.department_code THEN
-            RAISE EXCEPTION 'role "%" may not edit items of department %', current_user, OLD.department_code
+            RAISE EXCEPTION 'role "%" may not edit items of department %', supervision.actor_role(), OLD.department_code
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
-        IF (to_jsonb(NEW) - v_workflow_cols) = (to_jsonb(OLD) - v_workflow_cols)
-           AND (to_jsonb(NEW) - 'status') <> (to_jsonb(OLD) - 'status') THEN
+        IF (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(to_jsonb(NEW)) e
+             WHERE e.key = ANY (v_workflow_cols) AND e.key <> 'last_edited_by')
+           IS DISTINCT FROM
+           (SELECT jsonb_object_agg(e.key, e.value) FROM jsonb_each(to_jsonb(OLD)) e
+             WHERE e.key = ANY (v_workflow_cols) AND e.key <> 'last_edited_by') THEN
             RAISE EXCEPTION 'workflow fields change only with the status' USING ERRCODE = 'object_not_in_prerequisite_state';
         END IF;
+        NEW.last_edited_by := v_user;     -- whoever changed the content last may not publish it
         IF NEW.department_code <> OLD.department_code THEN
             RAISE EXCEPTION 'an item cannot move to another department' USING ERRCODE = 'invalid_parameter_value';
         END IF;
@@ -412,10 +480,15 @@ BEGIN
         IF NOT v_admin THEN
             RAISE EXCEPTION 'only an administrator may publish' USING ERRCODE = 'insufficient_privilege';
         END IF;
-        IF v_user = OLD.author THEN
+        IF v_user = OLD.author OR v_user = OLD.last_edited_by THEN
             RAISE EXCEPTION 'the author of version % of item % may not publish it', OLD.version_no, OLD.item_code
-                USING ERRCODE = 'insufficient_privilege', DETAIL = format('Author and reviewer are both "%s".', v_user),
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = format('"%s" wrote or last edited this version.', v_user),
                       HINT = 'Another administrator reviews and publishes.';
+        END IF;
+        IF EXISTS (SELECT 1 FROM supervision.catalog_version r WHERE r.item_code = OLD.item_code AND r.status = 'retired') THEN
+            RAISE EXCEPTION 'item % is retired; its versions cannot be published', OLD.item_code
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Retired codes are never reused: draft a new item.';
         END IF;
         NEW.effective_from := coalesce(NEW.effective_from, current_date);
         IF NEW.effective_from < current_date THEN
@@ -425,11 +498,23 @@ BEGIN
                                       to_char(current_date, 'YYYY-MM-DD')),
                       HINT = 'A version takes effect today or later; history is not rewritten.';
         END IF;
-        IF OLD.sub_item_name IS NOT NULL AND NOT EXISTS (
-               SELECT 1 FROM supervision.catalog_version p JOIN supervision.catalog_item i ON i.parent_code = p.item_code
-                WHERE i.code = OLD.item_code AND p.status = 'published') THEN
-            RAISE EXCEPTION 'sub-item % cannot be published before its main item', OLD.item_code
+        IF OLD.sub_item_name IS NOT NULL AND (
+               NOT EXISTS (SELECT 1 FROM supervision.catalog_version p JOIN supervision.catalog_item i ON i.parent_code = p.item_code
+                            WHERE i.code = OLD.item_code AND p.status = 'published')
+               OR EXISTS (SELECT 1 FROM supervision.catalog_version p JOIN supervision.catalog_item i ON i.parent_code = p.item_code
+                            WHERE i.code = OLD.item_code AND p.status = 'retired')) THEN
+            RAISE EXCEPTION 'sub-item % can be published only while its main item is published and not retired', OLD.item_code
                 USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        -- effective dates only move forward, so a later version never hides behind an earlier one
+        SELECT max(p.effective_from) INTO v_prev_effective FROM supervision.catalog_version p
+         WHERE p.item_code = OLD.item_code AND p.status IN ('published', 'retired') AND p.id <> OLD.id;
+        IF NEW.effective_from < v_prev_effective THEN
+            RAISE EXCEPTION 'field effective_from: the version would take effect before the version it replaces'
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('The value given was %s; the latest published version takes effect on %s.',
+                                      to_char(NEW.effective_from, 'YYYY-MM-DD'), to_char(v_prev_effective, 'YYYY-MM-DD')),
+                      HINT = 'Publish it from that date or later.';
         END IF;
         NEW.reviewed_at := now(); NEW.reviewed_by := v_user; NEW.published_at := now();
     WHEN 'published>retired' THEN
@@ -634,7 +719,7 @@ $$;
 -- A new item (main item, or sub-item when parent_code is given) as a draft.
 CREATE FUNCTION supervision.catalog_draft(p_item jsonb)
 RETURNS TABLE (code text, version_id bigint, version_no integer, status text)
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v       supervision.catalog_version;
@@ -650,7 +735,6 @@ BEGIN
     IF p_item IS NULL OR jsonb_typeof(p_item) <> 'object' THEN
         PERFORM supervision.field_error('(item)', 'expected a JSON object', p_item::text);
     END IF;
-    PERFORM supervision.audit_lock();
     IF v_parent IS NOT NULL THEN
         SELECT cv.* INTO v_main FROM supervision.catalog_version cv
          WHERE cv.item_code = v_parent ORDER BY cv.version_no DESC LIMIT 1;
@@ -736,7 +820,6 @@ BEGIN
         PERFORM supervision.field_error(CASE WHEN p_changes ? 'department' THEN 'department' ELSE 'parent_code' END,
                                         'cannot change; retire the item and draft a new one', p_changes::text);
     END IF;
-    PERFORM supervision.audit_lock();
     SELECT cv.* INTO v_base FROM supervision.catalog_version cv
      WHERE cv.item_code = p_code ORDER BY cv.version_no DESC LIMIT 1 FOR UPDATE;
     IF NOT FOUND THEN
@@ -817,7 +900,6 @@ AS $$
 DECLARE
     v supervision.catalog_version;
 BEGIN
-    PERFORM supervision.audit_lock();
     SELECT * INTO v FROM supervision.catalog_version WHERE id = p_version_id FOR UPDATE;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'no catalog version has id %', p_version_id USING ERRCODE = 'no_data_found',
@@ -865,6 +947,15 @@ DECLARE
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM supervision.catalog_item WHERE code = p_code) THEN
         RAISE EXCEPTION 'no catalog item has code "%"', p_code USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT v.item_code, v.version_no, v.status INTO r
+      FROM supervision.catalog_version v JOIN supervision.catalog_item i ON i.code = v.item_code
+     WHERE (i.code = p_code OR i.parent_code = p_code) AND v.status IN ('draft', 'review')
+     ORDER BY v.item_code LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'item % has version % in %', r.item_code, r.version_no, r.status
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Return or delete open versions before retiring the item.';
     END IF;
     FOR r IN
         SELECT DISTINCT ON (cv.item_code) cv.id, cv.item_code, cv.status
@@ -971,7 +1062,6 @@ BEGIN
     IF p_local_basis IS NOT NULL AND jsonb_typeof(p_local_basis) <> 'array' THEN
         PERFORM supervision.field_error('local_basis', 'expected an array of {"law", "article", "text"}', p_local_basis::text);
     END IF;
-    PERFORM supervision.audit_lock();
     INSERT INTO supervision.implementation_counter AS c VALUES (p_agency || a.level, 1)
     ON CONFLICT (prefix) DO UPDATE SET last_value = c.last_value + 1 RETURNING last_value INTO v_seq;
     IF v_seq > 9999 THEN
@@ -1002,8 +1092,11 @@ CREATE TABLE supervision.national_item (
     basis           text,
     imported_at     timestamptz NOT NULL DEFAULT now(),
     import_batch    text NOT NULL,
-    payload         jsonb NOT NULL
+    payload         jsonb NOT NULL,
+    withdrawn_at    timestamptz
 );
+COMMENT ON COLUMN supervision.national_item.withdrawn_at IS
+    'When a full import no longer contained the item (the national catalog dropped it)';
 COMMENT ON TABLE supervision.national_item IS 'Items of the national supervision catalog, as last imported';
 
 -- Staging table for CSV files: \copy supervision.national_item_staging FROM 'x.csv' CSV HEADER
@@ -1014,7 +1107,7 @@ COMMENT ON TABLE supervision.national_item_staging IS
     'Load a national catalog CSV here (\copy ... CSV HEADER), then call supervision.catalog_import_national_staged()';
 
 -- Imports national items from a JSON array; returns counts and every rejected row with its reason.
-CREATE FUNCTION supervision.catalog_import_national(p_items jsonb, p_batch text DEFAULT NULL)
+CREATE FUNCTION supervision.catalog_import_national(p_items jsonb, p_batch text DEFAULT NULL, p_full boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
@@ -1025,10 +1118,13 @@ DECLARE
     v_upd   int := 0;
     v_same  int := 0;
     v_rej   jsonb := '[]';
-    v_batch text := coalesce(p_batch, to_char(clock_timestamp(), 'YYYYMMDDHH24MISS'));
+    v_batch text := coalesce(p_batch, to_char(clock_timestamp(), 'YYYYMMDDHH24MISSUS'));
     v_old   supervision.national_item;
     v_why   text;
+    v_seen  jsonb := '{}';
+    v_wd    int := 0;
 BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended('supervision.national_item', 0));   -- one import at a time
     IF p_items IS NULL OR jsonb_typeof(p_items) <> 'array' THEN
         PERFORM supervision.field_error('(items)', 'expected a JSON array of national items', left(p_items::text, 100));
     END IF;
@@ -1039,33 +1135,47 @@ BEGIN
             WHEN coalesce(e ->> 'code', '') = '' THEN 'field code is missing'
             WHEN (e ->> 'code') !~ '^[0-9A-Za-z-]{1,40}$' THEN format('field code "%s" is not 1-40 letters, digits or hyphens', e ->> 'code')
             WHEN coalesce(btrim(e ->> 'name'), '') = '' THEN 'field name is missing'
+            WHEN EXISTS (SELECT 1 FROM jsonb_object_keys(e) k
+                          WHERE k NOT IN ('code', 'name', 'parent_code', 'department_name', 'item_type', 'basis'))
+                THEN format('unknown field %s; expected code, name, parent_code, department_name, item_type, basis',
+                            (SELECT min(k) FROM jsonb_object_keys(e) k
+                              WHERE k NOT IN ('code', 'name', 'parent_code', 'department_name', 'item_type', 'basis')))
+            WHEN v_seen ? (e ->> 'code') THEN format('code %s appears twice in this import (first in row %s)',
+                                                    e ->> 'code', v_seen ->> (e ->> 'code'))
             END;
         IF v_why IS NOT NULL THEN
             v_rej := v_rej || jsonb_build_object('row', n, 'reason', v_why, 'value', e);
             CONTINUE;
         END IF;
+        v_seen := v_seen || jsonb_build_object(e ->> 'code', n);
         SELECT * INTO v_old FROM supervision.national_item WHERE code = e ->> 'code';
         IF NOT FOUND THEN
             INSERT INTO supervision.national_item (code, name, parent_code, department_name, item_type, basis, import_batch, payload)
             VALUES (e ->> 'code', btrim(e ->> 'name'), e ->> 'parent_code', e ->> 'department_name', e ->> 'item_type',
                     e ->> 'basis', v_batch, e);
             v_ins := v_ins + 1;
-        ELSIF v_old.payload = e THEN
+        ELSIF v_old.payload = e AND v_old.withdrawn_at IS NULL THEN
             v_same := v_same + 1;
         ELSE
             UPDATE supervision.national_item SET name = btrim(e ->> 'name'), parent_code = e ->> 'parent_code',
                    department_name = e ->> 'department_name', item_type = e ->> 'item_type', basis = e ->> 'basis',
-                   imported_at = now(), import_batch = v_batch, payload = e
+                   imported_at = now(), import_batch = v_batch, payload = e, withdrawn_at = NULL
              WHERE code = e ->> 'code';
             v_upd := v_upd + 1;
         END IF;
     END LOOP;
+    IF p_full THEN
+        -- a full import is the whole national catalog: items it lacks were withdrawn
+        UPDATE supervision.national_item SET withdrawn_at = now()
+         WHERE withdrawn_at IS NULL AND NOT v_seen ? code;
+        GET DIAGNOSTICS v_wd = ROW_COUNT;
+    END IF;
     RETURN jsonb_build_object('batch', v_batch, 'rows', n, 'inserted', v_ins, 'updated', v_upd,
-                              'unchanged', v_same, 'rejected', v_rej);
+                              'unchanged', v_same, 'withdrawn', v_wd, 'rejected', v_rej);
 END
 $$;
-COMMENT ON FUNCTION supervision.catalog_import_national(jsonb, text) IS
-    'Imports national catalog items from a JSON array of {code, name, parent_code, department_name, item_type, basis}; bad rows are reported, good rows kept; re-importing the same data changes nothing';
+COMMENT ON FUNCTION supervision.catalog_import_national(jsonb, text, boolean) IS
+    'Imports national catalog items from a JSON array of {code, name, parent_code, department_name, item_type, basis}; bad rows (missing or unknown fields, duplicate codes) are reported, good rows kept; re-importing the same data changes nothing; with p_full, items absent from the import are marked withdrawn';
 
 CREATE FUNCTION supervision.catalog_import_national_staged(p_batch text DEFAULT NULL)
 RETURNS jsonb
@@ -1073,7 +1183,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE v_result jsonb;
 BEGIN
-    SELECT supervision.catalog_import_national(coalesce(jsonb_agg(jsonb_strip_nulls(to_jsonb(s))), '[]'), p_batch)
+    SELECT supervision.catalog_import_national(coalesce(jsonb_agg(jsonb_strip_nulls(to_jsonb(s))), '[]'), p_batch, false)
       INTO v_result FROM supervision.national_item_staging s;
     DELETE FROM supervision.national_item_staging;
     RETURN v_result;
@@ -1163,7 +1273,7 @@ BEGIN ATOMIC
                jsonb_build_object('national_item_code', c.national_item_code)
           FROM cur c
          WHERE c.national_item_code IS NOT NULL AND EXISTS (SELECT 1 FROM supervision.national_item)
-           AND NOT EXISTS (SELECT 1 FROM supervision.national_item n WHERE n.code = c.national_item_code)
+           AND NOT EXISTS (SELECT 1 FROM supervision.national_item n WHERE n.code = c.national_item_code AND n.withdrawn_at IS NULL)
         UNION ALL
         SELECT 'national_type_differs', c.item_code,
                format('item type "%s" differs from the national item''s "%s"', c.item_type, n.item_type),
@@ -1175,7 +1285,7 @@ BEGIN ATOMIC
                format('national item "%s" has no local item', n.name),
                jsonb_build_object('national_item_code', n.code, 'department', n.department_name)
           FROM supervision.national_item n
-         WHERE NOT EXISTS (SELECT 1 FROM cur c WHERE c.national_item_code = n.code)
+         WHERE n.withdrawn_at IS NULL AND NOT EXISTS (SELECT 1 FROM cur c WHERE c.national_item_code = n.code)
     ) f
     ORDER BY 1, 2;
 END;
@@ -1205,8 +1315,10 @@ CREATE POLICY admin_all ON supervision.catalog_check FOR ALL TO supervision_admi
 CREATE POLICY admin_all ON supervision.catalog_implementation FOR ALL TO supervision_admin USING (true) WITH CHECK (true);
 CREATE POLICY admin_all ON supervision.national_item FOR ALL TO supervision_admin USING (true) WITH CHECK (true);
 CREATE POLICY admin_all ON supervision.national_item_staging FOR ALL TO supervision_admin USING (true) WITH CHECK (true);
-CREATE POLICY admin_all ON supervision.code_scheme FOR ALL TO supervision_admin USING (true) WITH CHECK (true);
-CREATE POLICY admin_all ON supervision.code_segment FOR ALL TO supervision_admin USING (true) WITH CHECK (true);
+CREATE POLICY admin_all ON supervision.code_scheme FOR ALL TO supervision_admin USING (NOT builtin) WITH CHECK (NOT builtin);
+CREATE POLICY admin_all ON supervision.code_segment FOR ALL TO supervision_admin USING (NOT builtin) WITH CHECK (NOT builtin);
+CREATE TRIGGER code_segment_guard BEFORE INSERT OR UPDATE OR DELETE ON supervision.code_segment
+    FOR EACH ROW EXECUTE FUNCTION supervision.code_segment_guard();
 CREATE POLICY auditor_read ON supervision.catalog_item FOR SELECT TO supervision_auditor USING (true);
 CREATE POLICY auditor_read ON supervision.catalog_version FOR SELECT TO supervision_auditor USING (true);
 CREATE POLICY auditor_read ON supervision.catalog_check FOR SELECT TO supervision_auditor USING (true);
@@ -1214,8 +1326,10 @@ CREATE POLICY auditor_read ON supervision.catalog_implementation FOR SELECT TO s
 CREATE POLICY all_read ON supervision.national_item FOR SELECT USING (true);
 CREATE POLICY all_read ON supervision.code_scheme FOR SELECT USING (true);
 CREATE POLICY all_read ON supervision.code_segment FOR SELECT USING (true);
-CREATE POLICY officer_read ON supervision.code_registry FOR SELECT TO supervision_officer, supervision_auditor
-    USING (true);
+CREATE POLICY auditor_read ON supervision.code_registry FOR SELECT TO supervision_admin, supervision_auditor USING (true);
+CREATE POLICY officer_read ON supervision.code_registry FOR SELECT TO supervision_officer
+    USING (department_code = (SELECT supervision.actor_department())
+           OR EXISTS (SELECT 1 FROM supervision.catalog_version v WHERE v.item_code = code AND v.status IN ('published', 'retired')));
 
 -- officers: their own department's items in any state, everybody's published ones
 CREATE POLICY officer_read ON supervision.catalog_version FOR SELECT TO supervision_officer
@@ -1243,7 +1357,7 @@ CREATE POLICY officer_read ON supervision.catalog_implementation FOR SELECT TO s
 
 -- anonymous API clients: published versions only
 CREATE POLICY anon_read ON supervision.catalog_version FOR SELECT TO supervision_api_anon
-    USING (status = 'published');
+    USING (status IN ('published', 'retired'));
 CREATE POLICY anon_read ON supervision.catalog_item FOR SELECT TO supervision_api_anon
     USING (EXISTS (SELECT 1 FROM supervision.catalog_version v WHERE v.item_code = code));
 CREATE POLICY anon_read ON supervision.catalog_check FOR SELECT TO supervision_api_anon
@@ -1267,17 +1381,18 @@ GRANT SELECT ON supervision.catalog_item, supervision.catalog_version, supervisi
     TO supervision_api_anon;
 
 REVOKE ALL ON FUNCTION supervision.catalog_allocate_code(text, text), supervision.catalog_implement(text, text, text, jsonb, text),
-    supervision.catalog_import_national(jsonb, text), supervision.catalog_import_national_staged(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION supervision.catalog_allocate_code(text, text), supervision.catalog_implement(text, text, text, jsonb, text)
+    supervision.catalog_import_national(jsonb, text, boolean), supervision.catalog_import_national_staged(text) FROM PUBLIC;
+-- codes are allocated by catalog_draft only, so that every code belongs to an item
+GRANT EXECUTE ON FUNCTION supervision.catalog_implement(text, text, text, jsonb, text)
     TO supervision_admin, supervision_officer;
-GRANT EXECUTE ON FUNCTION supervision.catalog_import_national(jsonb, text), supervision.catalog_import_national_staged(text)
+GRANT EXECUTE ON FUNCTION supervision.catalog_import_national(jsonb, text, boolean), supervision.catalog_import_national_staged(text)
     TO supervision_admin;
 
 DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['catalog_item', 'catalog_version', 'catalog_check', 'catalog_implementation',
-                             'national_item', 'code_scheme', 'code_segment', 'code_registry'] LOOP
+                             'national_item', 'national_item_staging', 'code_scheme', 'code_segment', 'code_registry'] LOOP
         PERFORM supervision.audit_attach(format('supervision.%I', t)::regclass);
     END LOOP;
 END

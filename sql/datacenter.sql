@@ -1,1 +1,1288 @@
--- Supervision data center: the libraries, ingestion, the data-quality pipeline.
+-- Supervision data center (监管数据中心): the libraries, ingestion that loses
+-- nothing, the data-quality pipeline, and the link to the matching engine.
+--
+-- Libraries: catalog (sql/catalog.sql), supervised objects (subject,
+-- subject_record), enforcement personnel (inspector), supervision behaviour
+-- (behaviour), credit (credit_record), internet and third-party information
+-- (internet_info), knowledge base (law, law_article, law_citation);
+-- complaints and reports come with the 12345 capability.
+--
+-- Data flow: source rows arrive (bulk through staging, one at a time, or over
+-- HTTP) -> ingest_raw keeps each as received, immutable -> validation and
+-- cleaning rules (data) -> the cleaned per-source record (subject_record, ...)
+-- with its outcome and reasons -> matching links records of one subject ->
+-- golden records (subject) with per-field lineage.
+
+---------------------------------------------------------------------------
+-- Sources and batches
+---------------------------------------------------------------------------
+
+CREATE TABLE supervision.source_system (
+    code            text PRIMARY KEY CHECK (code ~ '^[a-z0-9_]{2,32}$'),
+    name            text NOT NULL CHECK (btrim(name) <> ''),
+    department_code text REFERENCES supervision.department,
+    division_code   text REFERENCES supervision.division,
+    trust           smallint NOT NULL DEFAULT 50 CHECK (trust BETWEEN 0 AND 100),
+    description     text,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE supervision.source_system IS
+    'Systems that send data (registry, tax, departmental systems, cities); trust (0-100) ranks them when values disagree';
+
+CREATE TABLE supervision.ingest_batch (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source_code  text NOT NULL REFERENCES supervision.source_system,
+    kind         text NOT NULL CHECK (kind IN ('subject', 'inspector', 'behaviour', 'credit', 'internet')),
+    batch_no     text NOT NULL CHECK (batch_no ~ '^[0-9A-Za-z_.-]{1,64}$'),
+    channel      text NOT NULL CHECK (channel IN ('bulk', 'record', 'api')),
+    received_at  timestamptz NOT NULL DEFAULT now(),
+    received_by  text NOT NULL DEFAULT coalesce(supervision.actor_user(), session_user),
+    status       text NOT NULL DEFAULT 'received' CHECK (status IN ('received', 'processed')),
+    processed_at timestamptz,
+    rows_total   integer NOT NULL DEFAULT 0,
+    rows_accepted integer NOT NULL DEFAULT 0,
+    rows_rejected integer NOT NULL DEFAULT 0,
+    rows_duplicate integer NOT NULL DEFAULT 0,
+    UNIQUE (source_code, kind, batch_no)
+);
+COMMENT ON TABLE supervision.ingest_batch IS
+    'Batches of incoming data: source, kind, batch number (e.g. date + sequence 2019041100002), channel, counts; a batch is processed once';
+
+-- Every incoming row, exactly as received. Never updated or deleted.
+CREATE TABLE supervision.ingest_raw (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    batch_id     bigint NOT NULL REFERENCES supervision.ingest_batch,
+    row_no       integer NOT NULL,
+    source_code  text NOT NULL,
+    kind         text NOT NULL,
+    source_key   text,
+    op           text,
+    payload      jsonb NOT NULL,
+    payload_text text,
+    payload_hash bytea NOT NULL,
+    received_at  timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (batch_id, row_no)
+);
+CREATE INDEX ingest_raw_source_key ON supervision.ingest_raw (source_code, kind, source_key);
+COMMENT ON TABLE supervision.ingest_raw IS
+    'Every incoming row as received (payload), with its batch and row number; immutable';
+COMMENT ON COLUMN supervision.ingest_raw.payload_text IS
+    'The row as received when it was not valid JSON (payload is then JSON null)';
+
+-- What became of each raw row.
+CREATE TABLE supervision.ingest_outcome (
+    raw_id       bigint PRIMARY KEY REFERENCES supervision.ingest_raw,
+    status       text NOT NULL CHECK (status IN ('accepted', 'rejected', 'duplicate')),
+    reasons      jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(reasons) = 'array'),
+    warnings     jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(warnings) = 'array'),
+    record_id    bigint,
+    processed_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON supervision.ingest_outcome (status);
+COMMENT ON TABLE supervision.ingest_outcome IS
+    'The outcome of each raw row: accepted (with the record it produced), rejected (with every reason), or duplicate of an earlier identical row';
+
+CREATE FUNCTION supervision.ingest_refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'rows of % are kept as received and never changed', TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege',
+              DETAIL = format('%s is refused.', TG_OP);
+END
+$$;
+COMMENT ON FUNCTION supervision.ingest_refuse_change() IS 'Trigger: raw rows and their outcomes are immutable';
+CREATE TRIGGER ingest_raw_immutable BEFORE UPDATE OR DELETE ON supervision.ingest_raw
+    FOR EACH ROW EXECUTE FUNCTION supervision.ingest_refuse_change();
+CREATE TRIGGER ingest_raw_no_truncate BEFORE TRUNCATE ON supervision.ingest_raw
+    FOR EACH STATEMENT EXECUTE FUNCTION supervision.ingest_refuse_change();
+CREATE TRIGGER ingest_outcome_immutable BEFORE UPDATE OR DELETE ON supervision.ingest_outcome
+    FOR EACH ROW EXECUTE FUNCTION supervision.ingest_refuse_change();
+
+-- Bulk loading: COPY rows here, then call supervision.ingest_process().
+CREATE TABLE supervision.ingest_staging (
+    source_code text NOT NULL,
+    kind        text NOT NULL,
+    batch_no    text NOT NULL,
+    row_no      integer,
+    source_key  text,
+    op          text,
+    payload     text NOT NULL
+);
+COMMENT ON TABLE supervision.ingest_staging IS
+    'Bulk loading area: COPY (source_code, kind, batch_no, source_key, op, payload) rows, payload as JSON text; supervision.ingest_process(source, kind, batch_no) takes them';
+
+-- The same for flat files of subjects: one text column per field.
+CREATE TABLE supervision.ingest_staging_subject (
+    source_code text NOT NULL,
+    batch_no    text NOT NULL,
+    source_key  text,
+    op          text,
+    kind        text,
+    uscc        text,
+    name        text,
+    legal_representative text,
+    address     text,
+    division_code text,
+    industry_code text,
+    phone       text,
+    established_on text,
+    status      text,
+    lon         text,
+    lat         text
+);
+COMMENT ON TABLE supervision.ingest_staging_subject IS
+    'Bulk loading area for CSV files of subjects (all columns text, as in the file); supervision.ingest_process(source, ''subject'', batch_no) takes them';
+
+---------------------------------------------------------------------------
+-- The libraries
+---------------------------------------------------------------------------
+
+-- Supervised objects: one golden record per real-world subject.
+CREATE TABLE supervision.subject (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind            text NOT NULL DEFAULT 'enterprise'
+                         CHECK (kind IN ('enterprise', 'individual_business', 'institution', 'social_organisation',
+                                         'farmers_cooperative', 'product', 'project', 'other')),
+    uscc            text CHECK (uscc IS NULL OR supervision.uscc_valid(uscc)),
+    name            text NOT NULL CHECK (btrim(name) <> ''),
+    legal_representative text,
+    address         text,
+    division_code   text REFERENCES supervision.division,
+    industry_code   text CHECK (industry_code ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$'),
+    phone           text,
+    location        geometry(Point, 4326),
+    status          text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'cancelled', 'revoked', 'moved', 'unknown')),
+    established_on  date,
+    name_core       text,
+    pinyin_key      text,
+    name_bigrams    text[],
+    lineage         jsonb NOT NULL DEFAULT '{}',
+    record_count    integer NOT NULL DEFAULT 0,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX subject_uscc ON supervision.subject (uscc) WHERE uscc IS NOT NULL;
+CREATE INDEX subject_name_core ON supervision.subject (name_core);
+CREATE INDEX subject_pinyin ON supervision.subject (pinyin_key);
+CREATE INDEX subject_bigrams ON supervision.subject USING gin (name_bigrams);
+CREATE INDEX subject_division ON supervision.subject (division_code);
+CREATE INDEX subject_location ON supervision.subject USING gist (location);
+COMMENT ON TABLE supervision.subject IS
+    'Supervised objects (监管对象): the golden record of each subject, built from its source records by survivorship; lineage says where each value came from';
+COMMENT ON COLUMN supervision.subject.industry_code IS 'GB/T 4754 industry: section letter A-T, optionally division (2 digits), group (3), class (4)';
+COMMENT ON COLUMN supervision.subject.lineage IS
+    'Per field: {"record_id", "source", "batch_id", "raw_id", "rule"} of the value chosen';
+
+-- Subjects as each source sent them, cleaned; linked to their golden record.
+CREATE TABLE supervision.subject_record (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source_code     text NOT NULL REFERENCES supervision.source_system,
+    source_key      text NOT NULL,
+    raw_id          bigint NOT NULL REFERENCES supervision.ingest_raw,
+    batch_id        bigint NOT NULL REFERENCES supervision.ingest_batch,
+    deleted         boolean NOT NULL DEFAULT false,
+    kind            text,
+    uscc            text,
+    name            text NOT NULL,
+    legal_representative text,
+    address         text,
+    division_code   text,
+    industry_code   text,
+    phone           text,
+    location        geometry(Point, 4326),
+    status          text,
+    established_on  date,
+    name_core       text,
+    pinyin_key      text,
+    name_bigrams    text[],
+    cleaning        jsonb NOT NULL DEFAULT '{}',
+    entity_id       bigint REFERENCES supervision.subject,
+    match_confidence float8,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source_code, source_key)
+);
+CREATE INDEX ON supervision.subject_record (entity_id);
+CREATE INDEX subject_record_uscc ON supervision.subject_record (uscc) WHERE uscc IS NOT NULL;
+CREATE INDEX subject_record_core ON supervision.subject_record (name_core);
+CREATE INDEX subject_record_pinyin ON supervision.subject_record (pinyin_key);
+CREATE INDEX subject_record_bigrams ON supervision.subject_record USING gin (name_bigrams);
+COMMENT ON TABLE supervision.subject_record IS
+    'Subjects as each source sent them, after cleaning (one row per source + source key, the latest version); entity_id links them to their golden record';
+COMMENT ON COLUMN supervision.subject_record.cleaning IS
+    'Per field that cleaning changed: {"from": value as received, "rule": cleaning rule}';
+
+-- Enforcement personnel (执法检查人员).
+CREATE TABLE supervision.inspector (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    certificate_no   text NOT NULL UNIQUE CHECK (certificate_no ~ '^[0-9A-Za-z-]{4,32}$'),
+    name             text NOT NULL CHECK (btrim(name) <> ''),
+    id_number        text CHECK (id_number IS NULL OR supervision.id_card_valid(id_number)),
+    phone            text,
+    department_code  text NOT NULL REFERENCES supervision.department,
+    agency_uscc      text REFERENCES supervision.agency,
+    division_code    text NOT NULL REFERENCES supervision.division,
+    specialties      text[] NOT NULL DEFAULT '{}',
+    status           text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'suspended', 'revoked', 'retired')),
+    certificate_valid_from date,
+    certificate_valid_to   date,
+    source_code      text REFERENCES supervision.source_system,
+    raw_id           bigint REFERENCES supervision.ingest_raw,
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    CHECK (certificate_valid_to IS NULL OR certificate_valid_from IS NULL OR certificate_valid_to >= certificate_valid_from)
+);
+CREATE INDEX ON supervision.inspector (department_code, division_code) WHERE status = 'active';
+COMMENT ON TABLE supervision.inspector IS
+    'Enforcement personnel (执法检查人员名录): certificate, department, jurisdiction, specialties, status; ID number and phone are shown masked to roles that must not see them (supervision.inspector_public)';
+
+-- Supervision behaviour (监管行为): inspections, penalties, licences, coercive measures, other.
+CREATE TABLE supervision.behaviour (
+    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind                text NOT NULL CHECK (kind IN ('inspection', 'penalty', 'licence', 'coercive_measure', 'other')),
+    behaviour_no        text NOT NULL,
+    behaviour_name      text NOT NULL,
+    catalog_item_code   text REFERENCES supervision.catalog_item,
+    implementation_code text REFERENCES supervision.catalog_implementation,
+    agency_uscc         text REFERENCES supervision.agency,
+    agency_name         text,
+    entrusted_department text,
+    object_type         text,
+    subject_id          bigint REFERENCES supervision.subject,
+    counterpart_code    text,
+    counterpart_name    text NOT NULL,
+    address             text,
+    division_code       text REFERENCES supervision.division,
+    check_form          text,
+    check_class         text,
+    check_method        text,
+    result              text,
+    check_time          timestamptz,
+    inspectors          jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(inspectors) = 'array'),
+    report_time         timestamptz,
+    reporter            text,
+    legal_articles      bigint[] NOT NULL DEFAULT '{}',
+    source_code         text NOT NULL REFERENCES supervision.source_system,
+    source_key          text NOT NULL,
+    raw_id              bigint NOT NULL REFERENCES supervision.ingest_raw,
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source_code, source_key),
+    CHECK (report_time IS NULL OR check_time IS NULL OR report_time > check_time)
+);
+CREATE INDEX ON supervision.behaviour (subject_id);
+CREATE INDEX ON supervision.behaviour (kind, check_time);
+COMMENT ON TABLE supervision.behaviour IS
+    'Supervision behaviour reported by departments (行政检查, 行政处罚, 行政许可, 行政强制, other) with the fields of the national exchange; report time must be after check time';
+
+-- Credit (信用): listings, publications, commitments, rewards.
+CREATE TABLE supervision.credit_record (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    subject_id   bigint REFERENCES supervision.subject,
+    counterpart_code text,
+    counterpart_name text NOT NULL,
+    kind         text NOT NULL CHECK (kind IN ('abnormal_listing', 'serious_violation', 'penalty_publication',
+                                               'commitment', 'reward', 'other')),
+    reason       text,
+    authority    text,
+    listed_on    date NOT NULL,
+    removed_on   date CHECK (removed_on IS NULL OR removed_on >= listed_on),
+    source_code  text NOT NULL REFERENCES supervision.source_system,
+    source_key   text NOT NULL,
+    raw_id       bigint NOT NULL REFERENCES supervision.ingest_raw,
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (source_code, source_key)
+);
+CREATE INDEX ON supervision.credit_record (subject_id, kind);
+COMMENT ON TABLE supervision.credit_record IS
+    'Credit records: abnormal-operation listings, serious-violation listings, penalty publications, commitments, rewards';
+
+-- Internet and third-party information.
+CREATE TABLE supervision.internet_info (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    subject_id   bigint REFERENCES supervision.subject,
+    counterpart_name text,
+    channel      text NOT NULL,
+    url          text,
+    title        text NOT NULL,
+    content      text,
+    published_at timestamptz,
+    category     text,
+    sentiment    smallint CHECK (sentiment BETWEEN -2 AND 2),
+    source_code  text NOT NULL REFERENCES supervision.source_system,
+    source_key   text NOT NULL,
+    raw_id       bigint NOT NULL REFERENCES supervision.ingest_raw,
+    UNIQUE (source_code, source_key)
+);
+CREATE INDEX ON supervision.internet_info (subject_id);
+COMMENT ON TABLE supervision.internet_info IS
+    'Internet and third-party information about subjects (public opinion, platform data): channel, title, content, sentiment -2..2';
+
+-- Knowledge base: laws, their articles, and what cites them.
+CREATE TABLE supervision.law (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        text NOT NULL UNIQUE CHECK (btrim(name) <> ''),
+    short_name  text,
+    issuer      text,
+    level       text CHECK (level IN ('law', 'administrative_regulation', 'local_regulation', 'department_rule',
+                                      'local_rule', 'normative_document')),
+    effective_on date,
+    repealed_on date,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE supervision.law IS 'Knowledge base: laws, regulations and rules cited by catalog items and supervision behaviour';
+
+CREATE TABLE supervision.law_article (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    law_id      bigint NOT NULL REFERENCES supervision.law ON DELETE CASCADE,
+    article_no  text NOT NULL,
+    content     text,
+    UNIQUE (law_id, article_no)
+);
+COMMENT ON TABLE supervision.law_article IS 'Knowledge base: articles of a law (第X条), with their text';
+
+-- Which catalog item versions cite which articles (from their legal_basis).
+CREATE VIEW supervision.law_citation AS
+    SELECT v.item_code, v.version_no, v.status, b.ordinality AS basis_no, b.value ->> 'law' AS law_name,
+           b.value ->> 'article' AS article_no, l.id AS law_id, a.id AS article_id
+      FROM supervision.catalog_version v
+      CROSS JOIN LATERAL jsonb_array_elements(v.legal_basis) WITH ORDINALITY b
+      LEFT JOIN supervision.law l ON supervision.catalog_name_key(l.name) = supervision.catalog_name_key(b.value ->> 'law')
+      LEFT JOIN supervision.law_article a ON a.law_id = l.id AND a.article_no = b.value ->> 'article';
+COMMENT ON VIEW supervision.law_citation IS
+    'Legal basis of each catalog item version resolved against the knowledge base (law_id / article_id NULL when not found there)';
+
+-- Complaints and reports (12345) come with their own capability: tables
+-- supervision.complaint* will join the libraries here.
+
+---------------------------------------------------------------------------
+-- The data-quality pipeline: fields, cleaning, mapping, validation rules
+---------------------------------------------------------------------------
+
+-- The fields each kind of row may carry, and their types.
+CREATE TABLE supervision.dq_field (
+    kind        text NOT NULL CHECK (kind IN ('subject', 'inspector', 'behaviour', 'credit', 'internet')),
+    field       text NOT NULL CHECK (field ~ '^[a-z_]{1,40}$'),
+    type        text NOT NULL CHECK (type IN ('text', 'code', 'enum', 'name', 'address', 'phone', 'date', 'timestamp',
+                                              'number', 'text_array', 'json_array')),
+    max_length  integer NOT NULL DEFAULT 200 CHECK (max_length BETWEEN 1 AND 100000),
+    description text,
+    builtin     boolean NOT NULL DEFAULT false,
+    PRIMARY KEY (kind, field)
+);
+COMMENT ON TABLE supervision.dq_field IS
+    'Fields each kind of incoming row may carry, with the type that decides how they are cleaned and parsed';
+
+INSERT INTO supervision.dq_field (kind, field, type, max_length, description, builtin)
+SELECT k, f, t, m, d, true FROM (VALUES
+    ('subject', 'kind', 'enum', 30, 'enterprise, individual_business, institution, ...'),
+    ('subject', 'uscc', 'code', 40, 'unified social credit code'),
+    ('subject', 'name', 'name', 200, 'registered name'),
+    ('subject', 'legal_representative', 'name', 100, 'legal representative or operator'),
+    ('subject', 'address', 'address', 300, 'registered or business address'),
+    ('subject', 'division_code', 'code', 12, 'GB/T 2260 division'),
+    ('subject', 'industry_code', 'code', 10, 'GB/T 4754 industry'),
+    ('subject', 'phone', 'phone', 40, 'contact phone'),
+    ('subject', 'established_on', 'date', 40, 'date of establishment'),
+    ('subject', 'status', 'enum', 30, 'active, cancelled, revoked, moved, unknown'),
+    ('subject', 'lon', 'number', 30, 'longitude (WGS 84)'),
+    ('subject', 'lat', 'number', 30, 'latitude (WGS 84)'),
+    ('inspector', 'certificate_no', 'code', 32, 'enforcement certificate number'),
+    ('inspector', 'name', 'name', 50, 'name'),
+    ('inspector', 'id_number', 'code', 30, 'identity number (personal data)'),
+    ('inspector', 'phone', 'phone', 40, 'phone (personal data)'),
+    ('inspector', 'department_code', 'code', 3, 'department'),
+    ('inspector', 'agency_uscc', 'code', 40, 'agency credit code'),
+    ('inspector', 'division_code', 'code', 12, 'jurisdiction'),
+    ('inspector', 'specialties', 'text_array', 2000, 'specialties'),
+    ('inspector', 'status', 'enum', 20, 'active, suspended, revoked, retired'),
+    ('inspector', 'certificate_valid_from', 'date', 40, 'certificate valid from'),
+    ('inspector', 'certificate_valid_to', 'date', 40, 'certificate valid to'),
+    ('behaviour', 'kind', 'enum', 30, 'inspection, penalty, licence, coercive_measure, other'),
+    ('behaviour', 'behaviour_no', 'code', 64, 'behaviour number'),
+    ('behaviour', 'behaviour_name', 'name', 200, 'behaviour name'),
+    ('behaviour', 'catalog_item_code', 'code', 14, 'catalog item code'),
+    ('behaviour', 'implementation_code', 'code', 30, 'implementation list code'),
+    ('behaviour', 'agency_uscc', 'code', 40, 'implementing agency credit code'),
+    ('behaviour', 'agency_name', 'name', 200, 'implementing agency'),
+    ('behaviour', 'entrusted_department', 'name', 200, 'entrusted department'),
+    ('behaviour', 'object_type', 'code', 40, 'type of the object'),
+    ('behaviour', 'counterpart_code', 'code', 40, 'credit code or identity number of the counterpart'),
+    ('behaviour', 'counterpart_name', 'name', 200, 'counterpart'),
+    ('behaviour', 'address', 'address', 300, 'address'),
+    ('behaviour', 'division_code', 'code', 12, 'division'),
+    ('behaviour', 'check_form', 'text', 100, 'form of the check'),
+    ('behaviour', 'check_class', 'text', 100, 'class of the check'),
+    ('behaviour', 'check_method', 'text', 100, 'method of the check'),
+    ('behaviour', 'result', 'text', 2000, 'result'),
+    ('behaviour', 'check_time', 'timestamp', 40, 'check time'),
+    ('behaviour', 'inspectors', 'json_array', 4000, 'inspectors: [{"name", "certificate_no"}]'),
+    ('behaviour', 'report_time', 'timestamp', 40, 'report time (after check time)'),
+    ('behaviour', 'reporter', 'name', 100, 'reporter'),
+    ('credit', 'counterpart_code', 'code', 40, 'credit code'),
+    ('credit', 'counterpart_name', 'name', 200, 'name'),
+    ('credit', 'kind', 'enum', 30, 'abnormal_listing, serious_violation, penalty_publication, commitment, reward, other'),
+    ('credit', 'reason', 'text', 2000, 'reason'),
+    ('credit', 'authority', 'name', 200, 'deciding authority'),
+    ('credit', 'listed_on', 'date', 40, 'listed on'),
+    ('credit', 'removed_on', 'date', 40, 'removed on'),
+    ('internet', 'counterpart_name', 'name', 200, 'subject named'),
+    ('internet', 'channel', 'text', 100, 'channel'),
+    ('internet', 'url', 'text', 2000, 'address of the page'),
+    ('internet', 'title', 'text', 500, 'title'),
+    ('internet', 'content', 'text', 20000, 'content'),
+    ('internet', 'published_at', 'timestamp', 40, 'published at'),
+    ('internet', 'category', 'text', 100, 'category'),
+    ('internet', 'sentiment', 'number', 5, '-2 .. 2')
+) v(k, f, t, m, d);
+
+-- Validation rules, kept as data.
+CREATE TABLE supervision.dq_rule (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind        text NOT NULL,
+    field       text NOT NULL,
+    check_type  text NOT NULL CHECK (check_type IN ('required', 'uscc', 'id_number', 'org_code_or_uscc', 'division',
+                                                    'department', 'agency', 'catalog_item', 'enum', 'regex',
+                                                    'after', 'range', 'not_future')),
+    params      jsonb NOT NULL DEFAULT '{}',
+    severity    text NOT NULL DEFAULT 'reject' CHECK (severity IN ('reject', 'warn')),
+    message     text NOT NULL,
+    active      boolean NOT NULL DEFAULT true,
+    builtin     boolean NOT NULL DEFAULT false,
+    FOREIGN KEY (kind, field) REFERENCES supervision.dq_field
+);
+COMMENT ON TABLE supervision.dq_rule IS
+    'Validation rules per kind and field: required, code validity, reference exists, enumerations, patterns, order of times, ranges; reject or warn';
+COMMENT ON COLUMN supervision.dq_rule.params IS
+    'enum: {"values": [...]}; regex: {"pattern": ...}; after: {"field": other field}; range: {"min": n, "max": n}';
+
+INSERT INTO supervision.dq_rule (kind, field, check_type, params, severity, message, builtin)
+SELECT k, f, c, p::jsonb, s, m, true FROM (VALUES
+    ('subject', 'name', 'required', '{}', 'reject', 'a subject needs a name'),
+    ('subject', 'uscc', 'uscc', '{}', 'reject', 'not a valid unified social credit code'),
+    ('subject', 'division_code', 'division', '{}', 'reject', 'unknown division'),
+    ('subject', 'kind', 'enum', '{"values": ["enterprise", "individual_business", "institution", "social_organisation", "farmers_cooperative", "product", "project", "other"]}', 'reject', 'unknown kind of subject'),
+    ('subject', 'status', 'enum', '{"values": ["active", "cancelled", "revoked", "moved", "unknown"]}', 'reject', 'unknown status'),
+    ('subject', 'industry_code', 'regex', '{"pattern": "^[A-T]([0-9]{2}([0-9]{1,2})?)?$"}', 'reject', 'not a GB/T 4754 industry code'),
+    ('subject', 'phone', 'regex', '{"pattern": "^(1[3-9][0-9]{9}|0[0-9]{2,3}-[0-9]{7,8}|[0-9]{7,8})$"}', 'warn', 'not a mainland phone number'),
+    ('subject', 'established_on', 'not_future', '{}', 'reject', 'date of establishment in the future'),
+    ('subject', 'lon', 'range', '{"min": 73, "max": 136}', 'reject', 'longitude outside China'),
+    ('subject', 'lat', 'range', '{"min": 3, "max": 54}', 'reject', 'latitude outside China'),
+    ('subject', 'uscc', 'required', '{}', 'warn', 'no credit code: matching relies on name and address'),
+    ('inspector', 'certificate_no', 'required', '{}', 'reject', 'an inspector needs an enforcement certificate number'),
+    ('inspector', 'certificate_no', 'regex', '{"pattern": "^[0-9A-Za-z-]{4,32}$"}', 'reject', 'not a certificate number'),
+    ('inspector', 'name', 'required', '{}', 'reject', 'an inspector needs a name'),
+    ('inspector', 'id_number', 'id_number', '{}', 'reject', 'not a valid identity number'),
+    ('inspector', 'department_code', 'required', '{}', 'reject', 'an inspector needs a department'),
+    ('inspector', 'department_code', 'department', '{}', 'reject', 'unknown department'),
+    ('inspector', 'agency_uscc', 'agency', '{}', 'reject', 'unknown agency'),
+    ('inspector', 'division_code', 'required', '{}', 'reject', 'an inspector needs a jurisdiction'),
+    ('inspector', 'division_code', 'division', '{}', 'reject', 'unknown division'),
+    ('inspector', 'status', 'enum', '{"values": ["active", "suspended", "revoked", "retired"]}', 'reject', 'unknown status'),
+    ('inspector', 'certificate_valid_to', 'after', '{"field": "certificate_valid_from"}', 'reject', 'certificate ends before it starts'),
+    ('behaviour', 'kind', 'required', '{}', 'reject', 'the kind of behaviour is required'),
+    ('behaviour', 'kind', 'enum', '{"values": ["inspection", "penalty", "licence", "coercive_measure", "other"]}', 'reject', 'unknown kind of behaviour'),
+    ('behaviour', 'behaviour_no', 'required', '{}', 'reject', 'the behaviour number is required'),
+    ('behaviour', 'behaviour_name', 'required', '{}', 'reject', 'the behaviour name is required'),
+    ('behaviour', 'counterpart_name', 'required', '{}', 'reject', 'the counterpart is required'),
+    ('behaviour', 'counterpart_code', 'org_code_or_uscc', '{}', 'reject', 'not a valid credit code or identity number'),
+    ('behaviour', 'catalog_item_code', 'catalog_item', '{}', 'reject', 'unknown catalog item'),
+    ('behaviour', 'agency_uscc', 'agency', '{}', 'warn', 'agency not in the agency list'),
+    ('behaviour', 'division_code', 'division', '{}', 'reject', 'unknown division'),
+    ('behaviour', 'check_time', 'not_future', '{}', 'reject', 'check time in the future'),
+    ('behaviour', 'report_time', 'after', '{"field": "check_time"}', 'reject', 'report time must be after check time'),
+    ('credit', 'counterpart_name', 'required', '{}', 'reject', 'the subject is required'),
+    ('credit', 'counterpart_code', 'uscc', '{}', 'reject', 'not a valid unified social credit code'),
+    ('credit', 'kind', 'required', '{}', 'reject', 'the kind of credit record is required'),
+    ('credit', 'kind', 'enum', '{"values": ["abnormal_listing", "serious_violation", "penalty_publication", "commitment", "reward", "other"]}', 'reject', 'unknown kind of credit record'),
+    ('credit', 'listed_on', 'required', '{}', 'reject', 'the listing date is required'),
+    ('credit', 'removed_on', 'after', '{"field": "listed_on"}', 'reject', 'removed before listed'),
+    ('internet', 'title', 'required', '{}', 'reject', 'a title is required'),
+    ('internet', 'channel', 'required', '{}', 'reject', 'a channel is required'),
+    ('internet', 'sentiment', 'range', '{"min": -2, "max": 2}', 'reject', 'sentiment is -2 to 2')
+) v(k, f, c, p, s, m);
+
+-- Standardisation: a source's local codes mapped to provincial ones.
+CREATE TABLE supervision.dq_code_map (
+    source_code    text NOT NULL REFERENCES supervision.source_system,
+    kind           text NOT NULL,
+    field          text NOT NULL,
+    local_value    text NOT NULL,
+    standard_value text NOT NULL,
+    PRIMARY KEY (source_code, kind, field, local_value),
+    FOREIGN KEY (kind, field) REFERENCES supervision.dq_field
+);
+COMMENT ON TABLE supervision.dq_code_map IS
+    'Standardisation: a source''s local values (e.g. status "1", division names) and the provincial value they stand for';
+
+COMMENT ON COLUMN supervision.dq_field.type IS
+    'code: NFKC, no spaces, upper case; enum: NFKC, lower case; name/text: trimmed, spaces collapsed; address: NFKC, spaces collapsed; phone: +86 and separators removed; date/timestamp: parsed from the usual Chinese formats; number; text_array; json_array';
+
+-- Bigrams of a string (code points), for the fuzzy-search index.
+CREATE FUNCTION supervision.text_bigrams(p text) RETURNS text[]
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE WHEN length(p) < 2 THEN ARRAY[p]
+            ELSE ARRAY(SELECT DISTINCT substr(p, i, 2) FROM generate_series(1, length(p) - 1) i) END;
+COMMENT ON FUNCTION supervision.text_bigrams(text) IS 'Distinct code-point bigrams of a string (the string itself when shorter than 2)';
+
+-- Parses a date written in the usual ways: 2019-04-11, 2019/4/11, 2019.4.11, 2019年4月11日, 20190411.
+CREATE FUNCTION supervision.parse_date(p text) RETURNS date
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE m text[];
+BEGIN
+    m := regexp_match(btrim(p), '^([0-9]{4})(?:[-/.年])([0-9]{1,2})(?:[-/.月])([0-9]{1,2})日?$');
+    IF m IS NULL THEN
+        m := regexp_match(btrim(p), '^([0-9]{4})([0-9]{2})([0-9]{2})$');
+    END IF;
+    IF m IS NULL THEN
+        RETURN NULL;
+    END IF;
+    BEGIN
+        RETURN make_date(m[1]::int, m[2]::int, m[3]::int);
+    EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+        RETURN NULL;
+    END;
+END
+$$;
+COMMENT ON FUNCTION supervision.parse_date(text) IS
+    'A date from 2019-04-11, 2019/4/11, 2019.4.11, 2019年4月11日 or 20190411; NULL when it is none of these or not a real date';
+
+-- Parses a time stamp: ISO 8601 (with or without zone; Beijing time when none) or a date as above plus HH:MI[:SS].
+CREATE FUNCTION supervision.parse_timestamp(p text) RETURNS timestamptz
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    m   text[];
+    d   date;
+    ts  timestamp;
+    off interval;
+BEGIN
+    m := regexp_match(btrim(p), '^([0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}日?|[0-9]{8})(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}(?:\.[0-9]{1,6})?))?)?\s*(Z|[+-][0-9]{2}(?::?[0-9]{2})?)?$');
+    IF m IS NULL THEN
+        RETURN NULL;
+    END IF;
+    d := supervision.parse_date(m[1]);
+    IF d IS NULL OR coalesce(m[2]::int, 0) > 23 OR coalesce(m[3]::int, 0) > 59 OR coalesce(m[4]::numeric, 0) >= 60 THEN
+        RETURN NULL;
+    END IF;
+    ts := d + make_interval(hours => coalesce(m[2]::int, 0), mins => coalesce(m[3]::int, 0),
+                            secs => coalesce(m[4]::float8, 0));
+    IF m[5] IS NULL THEN
+        RETURN ts AT TIME ZONE 'Asia/Shanghai';
+    ELSIF m[5] = 'Z' THEN
+        RETURN ts AT TIME ZONE 'UTC';
+    END IF;
+    -- an ISO offset: local time = UTC + offset
+    off := make_interval(hours => substr(m[5], 2, 2)::int, mins => coalesce(nullif(substr(replace(m[5], ':', ''), 4, 2), '')::int, 0));
+    IF left(m[5], 1) = '-' THEN off := -off; END IF;
+    RETURN (ts - off) AT TIME ZONE 'UTC';
+END
+$$;
+COMMENT ON FUNCTION supervision.parse_timestamp(text) IS
+    'A time stamp from ISO 8601 or the date formats of parse_date plus HH:MI[:SS]; without a zone it is Beijing time; NULL when unreadable';
+
+-- Cleans one value of an incoming row. Returns the cleaned value as text
+-- (JSON text for json_array), the cleaning rule applied when the value
+-- changed, and an error when the value cannot be read as its type.
+CREATE FUNCTION supervision.dq_clean(p_type text, p_max_length integer, p_value jsonb,
+                                     OUT value text, OUT rule text, OUT error text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    v_raw text;
+    v_num numeric;
+BEGIN
+    IF p_value IS NULL OR jsonb_typeof(p_value) = 'null' THEN
+        RETURN;
+    END IF;
+    IF p_type = 'json_array' THEN
+        IF jsonb_typeof(p_value) <> 'array' THEN
+            error := format('expected a JSON array, got a %s', jsonb_typeof(p_value));
+        ELSIF length(p_value::text) > p_max_length THEN
+            error := format('is %s characters long, at most %s allowed', length(p_value::text), p_max_length);
+        ELSE
+            value := p_value::text;
+        END IF;
+        RETURN;
+    END IF;
+    IF p_type = 'text_array' THEN
+        IF jsonb_typeof(p_value) = 'array' THEN
+            IF EXISTS (SELECT 1 FROM jsonb_array_elements(p_value) e WHERE jsonb_typeof(e) <> 'string') THEN
+                error := 'expected an array of strings';
+                RETURN;
+            END IF;
+            value := (SELECT coalesce(array_agg(btrim(e)), '{}')::text FROM jsonb_array_elements_text(p_value) e WHERE btrim(e) <> '');
+        ELSIF jsonb_typeof(p_value) = 'string' THEN
+            value := (SELECT coalesce(array_agg(btrim(e)), '{}')::text
+                        FROM regexp_split_to_table(p_value #>> '{}', '[,，、;；]') e WHERE btrim(e) <> '');
+            rule := 'split_list';
+        ELSE
+            error := format('expected an array of strings, got a %s', jsonb_typeof(p_value));
+            RETURN;
+        END IF;
+        IF length(value) > p_max_length THEN
+            error := format('is %s characters long, at most %s allowed', length(value), p_max_length);
+            value := NULL;
+        END IF;
+        RETURN;
+    END IF;
+    IF jsonb_typeof(p_value) NOT IN ('string', 'number') THEN
+        error := format('expected a string, got a %s', jsonb_typeof(p_value));
+        RETURN;
+    END IF;
+    v_raw := p_value #>> '{}';
+    IF length(v_raw) > p_max_length THEN
+        error := format('is %s characters long, at most %s allowed', length(v_raw), p_max_length);
+        RETURN;
+    END IF;
+    value := CASE p_type
+        WHEN 'code' THEN upper(regexp_replace(normalize(v_raw, NFKC), '\s+', '', 'g'))
+        WHEN 'enum' THEN lower(btrim(normalize(v_raw, NFKC)))
+        WHEN 'name' THEN regexp_replace(btrim(v_raw, E' \t\r\n\u3000'), '\s+', ' ', 'g')
+        WHEN 'text' THEN btrim(v_raw, E' \t\r\n\u3000')
+        WHEN 'address' THEN regexp_replace(btrim(normalize(v_raw, NFKC)), '\s+', ' ', 'g')
+        WHEN 'phone' THEN regexp_replace(regexp_replace(regexp_replace(normalize(v_raw, NFKC),
+                              '^\s*\+?86[- ]?', ''), '[\s().（）-]+', '-', 'g'), '^-+|-+$', '', 'g')
+        ELSE v_raw END;
+    IF p_type = 'phone' THEN
+        -- 025-8345-6789 -> 025-83456789; 13812345678 stays
+        value := regexp_replace(value, '^(0[0-9]{2,3})-([0-9]{3,4})-([0-9]{4})$', '\1-\2\3');
+        value := regexp_replace(value, '^(1[0-9]{2})-([0-9]{4})-([0-9]{4})$', '\1\2\3');
+    ELSIF p_type = 'date' THEN
+        value := to_char(supervision.parse_date(v_raw), 'YYYY-MM-DD');
+        IF value IS NULL THEN
+            error := format('"%s" is not a date (expected YYYY-MM-DD, YYYY/M/D, YYYY年M月D日 or YYYYMMDD)', v_raw);
+            RETURN;
+        END IF;
+    ELSIF p_type = 'timestamp' THEN
+        value := to_char(supervision.parse_timestamp(v_raw) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+        IF value IS NULL THEN
+            error := format('"%s" is not a time (expected ISO 8601 or YYYY-MM-DD HH:MI[:SS])', v_raw);
+            RETURN;
+        END IF;
+    ELSIF p_type = 'number' THEN
+        BEGIN
+            v_num := btrim(v_raw)::numeric;
+            value := v_num::text;
+        EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
+            error := format('"%s" is not a number', v_raw);
+            value := NULL;
+            RETURN;
+        END;
+    END IF;
+    IF value = '' THEN
+        value := NULL;
+    END IF;
+    IF value IS DISTINCT FROM v_raw THEN
+        rule := 'clean_' || p_type;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION supervision.dq_clean(text, integer, jsonb) IS
+    'Cleans one incoming value by its field type; returns the value, the cleaning rule when it changed, or an error when unreadable';
+
+-- Checks one rule against a cleaned row (field -> text); NULL when it passes.
+CREATE FUNCTION supervision.dq_rule_fails(r supervision.dq_rule, p_row jsonb) RETURNS text
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    v text := p_row ->> r.field;
+    o text;
+BEGIN
+    IF r.check_type = 'required' THEN
+        RETURN CASE WHEN v IS NULL THEN r.message END;
+    END IF;
+    IF v IS NULL THEN
+        RETURN NULL;                      -- other rules apply to values that are there
+    END IF;
+    CASE r.check_type
+    WHEN 'uscc' THEN
+        IF NOT supervision.uscc_valid(v) THEN
+            RETURN r.message || ': ' || supervision.uscc_invalid_reason(v);
+        END IF;
+    WHEN 'id_number' THEN
+        IF NOT supervision.id_card_valid(v) THEN RETURN r.message; END IF;
+    WHEN 'org_code_or_uscc' THEN
+        IF NOT (supervision.uscc_valid(v) OR supervision.id_card_valid(v) OR supervision.org_code_valid(v)) THEN
+            RETURN r.message;
+        END IF;
+    WHEN 'division' THEN
+        IF NOT EXISTS (SELECT 1 FROM supervision.division d WHERE d.code = v) THEN RETURN r.message; END IF;
+    WHEN 'department' THEN
+        IF NOT EXISTS (SELECT 1 FROM supervision.department d WHERE d.code = v) THEN RETURN r.message; END IF;
+    WHEN 'agency' THEN
+        IF NOT EXISTS (SELECT 1 FROM supervision.agency a WHERE a.uscc = v) THEN RETURN r.message; END IF;
+    WHEN 'catalog_item' THEN
+        IF NOT EXISTS (SELECT 1 FROM supervision.catalog_item c WHERE c.code = v) THEN RETURN r.message; END IF;
+    WHEN 'enum' THEN
+        IF NOT (r.params -> 'values') ? v THEN
+            RETURN r.message || ': expected one of ' || (SELECT string_agg(x, ', ') FROM jsonb_array_elements_text(r.params -> 'values') x);
+        END IF;
+    WHEN 'regex' THEN
+        IF v !~ (r.params ->> 'pattern') THEN RETURN r.message; END IF;
+    WHEN 'range' THEN
+        IF v::numeric < (r.params ->> 'min')::numeric OR v::numeric > (r.params ->> 'max')::numeric THEN
+            RETURN r.message || format(' (%s to %s)', r.params ->> 'min', r.params ->> 'max');
+        END IF;
+    WHEN 'not_future' THEN
+        IF (CASE WHEN v ~ 'T' THEN v::timestamptz > now() + interval '1 day' ELSE v::date > current_date + 1 END) THEN
+            RETURN r.message;
+        END IF;
+    WHEN 'after' THEN
+        o := p_row ->> (r.params ->> 'field');
+        IF o IS NOT NULL AND (CASE WHEN v ~ 'T' THEN v::timestamptz <= o::timestamptz ELSE v::date < o::date END) THEN
+            RETURN r.message;
+        END IF;
+    END CASE;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION supervision.dq_rule_fails(supervision.dq_rule, jsonb) IS
+    'The message of a validation rule that a cleaned row breaks, or NULL when it passes';
+
+ALTER TABLE supervision.behaviour ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+ALTER TABLE supervision.credit_record ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+ALTER TABLE supervision.internet_info ADD COLUMN deleted boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN supervision.behaviour.deleted IS 'The source withdrew the row (operation d); kept, never removed';
+
+-- Runs the pipeline on one incoming row: fields known, values mapped
+-- (dq_code_map), cleaned and typed (dq_field), then validated (dq_rule).
+CREATE FUNCTION supervision.dq_process(p_kind text, p_source text, p_payload jsonb,
+    OUT cleaned jsonb, OUT cleaning jsonb, OUT reasons jsonb, OUT warnings jsonb)
+LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+DECLARE
+    f   record;
+    c   record;
+    r   supervision.dq_rule;
+    k   text;
+    v   jsonb;
+    m   text;
+    msg text;
+BEGIN
+    cleaned := '{}'; cleaning := '{}'; reasons := '[]'; warnings := '[]';
+    IF p_payload IS NULL OR jsonb_typeof(p_payload) <> 'object' THEN
+        reasons := jsonb_build_array(jsonb_build_object('field', NULL, 'rule', 'json_object',
+                       'message', format('the row is a JSON %s, not an object', coalesce(jsonb_typeof(p_payload), 'null'))));
+        RETURN;
+    END IF;
+    FOR k IN SELECT jsonb_object_keys(p_payload) LOOP
+        IF NOT EXISTS (SELECT 1 FROM supervision.dq_field d WHERE d.kind = p_kind AND d.field = k) THEN
+            reasons := reasons || jsonb_build_object('field', k, 'rule', 'unknown_field',
+                           'message', format('field %s is not a field of a %s row', k, p_kind),
+                           'value', left(p_payload ->> k, 200));
+        END IF;
+    END LOOP;
+    FOR f IN SELECT * FROM supervision.dq_field d WHERE d.kind = p_kind ORDER BY d.field LOOP
+        v := p_payload -> f.field;
+        IF v IS NULL THEN CONTINUE; END IF;
+        -- standardisation: the source's local value -> the provincial one
+        IF jsonb_typeof(v) IN ('string', 'number') THEN
+            SELECT standard_value INTO m FROM supervision.dq_code_map cm
+             WHERE cm.source_code = p_source AND cm.kind = p_kind AND cm.field = f.field AND cm.local_value = v #>> '{}';
+            IF FOUND THEN
+                cleaning := cleaning || jsonb_build_object(f.field, jsonb_build_object('from', v, 'rule', 'code_map'));
+                v := to_jsonb(m);
+            END IF;
+        END IF;
+        c := supervision.dq_clean(f.type, f.max_length, v);
+        IF c.error IS NOT NULL THEN
+            reasons := reasons || jsonb_build_object('field', f.field, 'rule', 'type',
+                           'message', format('field %s: %s', f.field, c.error), 'value', left(v #>> '{}', 200));
+            CONTINUE;
+        END IF;
+        IF c.value IS NOT NULL THEN
+            cleaned := cleaned || jsonb_build_object(f.field, c.value);
+        END IF;
+        IF c.rule IS NOT NULL AND NOT cleaning ? f.field THEN
+            cleaning := cleaning || jsonb_build_object(f.field, jsonb_build_object('from', v, 'rule', c.rule));
+        END IF;
+    END LOOP;
+    FOR r IN SELECT * FROM supervision.dq_rule d WHERE d.kind = p_kind AND d.active ORDER BY d.field, d.id LOOP
+        IF reasons @> jsonb_build_array(jsonb_build_object('field', r.field, 'rule', 'type')) THEN
+            CONTINUE;                     -- unreadable already
+        END IF;
+        msg := supervision.dq_rule_fails(r, cleaned);
+        IF msg IS NOT NULL THEN
+            IF r.severity = 'reject' THEN
+                reasons := reasons || jsonb_build_object('field', r.field, 'rule', r.check_type, 'rule_id', r.id,
+                               'message', format('field %s: %s', r.field, msg), 'value', cleaned ->> r.field);
+            ELSE
+                warnings := warnings || jsonb_build_object('field', r.field, 'rule', r.check_type, 'rule_id', r.id,
+                               'message', format('field %s: %s', r.field, msg), 'value', cleaned ->> r.field);
+            END IF;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION supervision.dq_process(text, text, jsonb) IS
+    'The pipeline on one row: unknown fields, mapping (dq_code_map), cleaning and types (dq_field), validation (dq_rule); returns the cleaned row, what cleaning changed, the reasons to reject and the warnings';
+
+---------------------------------------------------------------------------
+-- Writing accepted rows into the libraries
+---------------------------------------------------------------------------
+
+CREATE FUNCTION supervision.dc_write(p_raw supervision.ingest_raw, p_row jsonb, p_cleaning jsonb)
+RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    v_id      bigint;
+    v_deleted boolean := coalesce(p_raw.op, 'i') = 'd';
+    v_norm    text;
+    v_core    text;
+BEGIN
+    CASE p_raw.kind
+    WHEN 'subject' THEN
+        v_norm := supervision.name_normalize(p_row ->> 'name');
+        v_core := supervision.name_core(p_row ->> 'name');
+        INSERT INTO supervision.subject_record AS s
+            (source_code, source_key, raw_id, batch_id, deleted, kind, uscc, name, legal_representative, address,
+             division_code, industry_code, phone, location, status, established_on, name_core, pinyin_key, name_bigrams,
+             cleaning)
+        VALUES (p_raw.source_code, p_raw.source_key, p_raw.id, p_raw.batch_id, v_deleted,
+                coalesce(p_row ->> 'kind', 'enterprise'), p_row ->> 'uscc', p_row ->> 'name',
+                p_row ->> 'legal_representative', p_row ->> 'address', p_row ->> 'division_code',
+                p_row ->> 'industry_code', p_row ->> 'phone',
+                CASE WHEN p_row ? 'lon' AND p_row ? 'lat'
+                     THEN ST_SetSRID(ST_MakePoint((p_row ->> 'lon')::float8, (p_row ->> 'lat')::float8), 4326) END,
+                coalesce(p_row ->> 'status', 'active'), (p_row ->> 'established_on')::date,
+                v_core, supervision.pinyin_key(v_core), supervision.text_bigrams(v_core), p_cleaning)
+        ON CONFLICT (source_code, source_key) DO UPDATE SET
+            raw_id = EXCLUDED.raw_id, batch_id = EXCLUDED.batch_id, deleted = EXCLUDED.deleted,
+            kind = EXCLUDED.kind, uscc = EXCLUDED.uscc, name = EXCLUDED.name,
+            legal_representative = EXCLUDED.legal_representative, address = EXCLUDED.address,
+            division_code = EXCLUDED.division_code, industry_code = EXCLUDED.industry_code, phone = EXCLUDED.phone,
+            location = EXCLUDED.location, status = EXCLUDED.status, established_on = EXCLUDED.established_on,
+            name_core = EXCLUDED.name_core, pinyin_key = EXCLUDED.pinyin_key, name_bigrams = EXCLUDED.name_bigrams,
+            cleaning = EXCLUDED.cleaning, updated_at = now()
+        RETURNING s.id INTO v_id;
+    WHEN 'inspector' THEN
+        INSERT INTO supervision.inspector AS i
+            (certificate_no, name, id_number, phone, department_code, agency_uscc, division_code, specialties, status,
+             certificate_valid_from, certificate_valid_to, source_code, raw_id)
+        VALUES (p_row ->> 'certificate_no', p_row ->> 'name', p_row ->> 'id_number', p_row ->> 'phone',
+                p_row ->> 'department_code', p_row ->> 'agency_uscc', p_row ->> 'division_code',
+                coalesce((p_row ->> 'specialties')::text[], '{}'),
+                CASE WHEN v_deleted THEN 'revoked' ELSE coalesce(p_row ->> 'status', 'active') END,
+                (p_row ->> 'certificate_valid_from')::date, (p_row ->> 'certificate_valid_to')::date,
+                p_raw.source_code, p_raw.id)
+        ON CONFLICT (certificate_no) DO UPDATE SET
+            name = EXCLUDED.name, id_number = EXCLUDED.id_number, phone = EXCLUDED.phone,
+            department_code = EXCLUDED.department_code, agency_uscc = EXCLUDED.agency_uscc,
+            division_code = EXCLUDED.division_code, specialties = EXCLUDED.specialties, status = EXCLUDED.status,
+            certificate_valid_from = EXCLUDED.certificate_valid_from, certificate_valid_to = EXCLUDED.certificate_valid_to,
+            source_code = EXCLUDED.source_code, raw_id = EXCLUDED.raw_id, updated_at = now()
+        RETURNING i.id INTO v_id;
+    WHEN 'behaviour' THEN
+        INSERT INTO supervision.behaviour AS b
+            (kind, behaviour_no, behaviour_name, catalog_item_code, implementation_code, agency_uscc, agency_name,
+             entrusted_department, object_type, subject_id, counterpart_code, counterpart_name, address, division_code,
+             check_form, check_class, check_method, result, check_time, inspectors, report_time, reporter,
+             source_code, source_key, raw_id, deleted)
+        VALUES (p_row ->> 'kind', p_row ->> 'behaviour_no', p_row ->> 'behaviour_name', p_row ->> 'catalog_item_code',
+                p_row ->> 'implementation_code', p_row ->> 'agency_uscc', p_row ->> 'agency_name',
+                p_row ->> 'entrusted_department', p_row ->> 'object_type',
+                (SELECT s.id FROM supervision.subject s WHERE s.uscc = p_row ->> 'counterpart_code' LIMIT 1),
+                p_row ->> 'counterpart_code', p_row ->> 'counterpart_name', p_row ->> 'address', p_row ->> 'division_code',
+                p_row ->> 'check_form', p_row ->> 'check_class', p_row ->> 'check_method', p_row ->> 'result',
+                (p_row ->> 'check_time')::timestamptz, coalesce((p_row ->> 'inspectors')::jsonb, '[]'),
+                (p_row ->> 'report_time')::timestamptz, p_row ->> 'reporter',
+                p_raw.source_code, p_raw.source_key, p_raw.id, v_deleted)
+        ON CONFLICT (source_code, source_key) DO UPDATE SET
+            kind = EXCLUDED.kind, behaviour_no = EXCLUDED.behaviour_no, behaviour_name = EXCLUDED.behaviour_name,
+            catalog_item_code = EXCLUDED.catalog_item_code, implementation_code = EXCLUDED.implementation_code,
+            agency_uscc = EXCLUDED.agency_uscc, agency_name = EXCLUDED.agency_name,
+            entrusted_department = EXCLUDED.entrusted_department, object_type = EXCLUDED.object_type,
+            subject_id = EXCLUDED.subject_id, counterpart_code = EXCLUDED.counterpart_code,
+            counterpart_name = EXCLUDED.counterpart_name, address = EXCLUDED.address,
+            division_code = EXCLUDED.division_code, check_form = EXCLUDED.check_form,
+            check_class = EXCLUDED.check_class, check_method = EXCLUDED.check_method, result = EXCLUDED.result,
+            check_time = EXCLUDED.check_time, inspectors = EXCLUDED.inspectors, report_time = EXCLUDED.report_time,
+            reporter = EXCLUDED.reporter, raw_id = EXCLUDED.raw_id, deleted = EXCLUDED.deleted, updated_at = now()
+        RETURNING b.id INTO v_id;
+    WHEN 'credit' THEN
+        INSERT INTO supervision.credit_record AS c
+            (subject_id, counterpart_code, counterpart_name, kind, reason, authority, listed_on, removed_on,
+             source_code, source_key, raw_id, deleted)
+        VALUES ((SELECT s.id FROM supervision.subject s WHERE s.uscc = p_row ->> 'counterpart_code' LIMIT 1),
+                p_row ->> 'counterpart_code', p_row ->> 'counterpart_name', p_row ->> 'kind', p_row ->> 'reason',
+                p_row ->> 'authority', (p_row ->> 'listed_on')::date, (p_row ->> 'removed_on')::date,
+                p_raw.source_code, p_raw.source_key, p_raw.id, v_deleted)
+        ON CONFLICT (source_code, source_key) DO UPDATE SET
+            subject_id = EXCLUDED.subject_id, counterpart_code = EXCLUDED.counterpart_code,
+            counterpart_name = EXCLUDED.counterpart_name, kind = EXCLUDED.kind, reason = EXCLUDED.reason,
+            authority = EXCLUDED.authority, listed_on = EXCLUDED.listed_on, removed_on = EXCLUDED.removed_on,
+            raw_id = EXCLUDED.raw_id, deleted = EXCLUDED.deleted, updated_at = now()
+        RETURNING c.id INTO v_id;
+    WHEN 'internet' THEN
+        INSERT INTO supervision.internet_info AS n
+            (counterpart_name, channel, url, title, content, published_at, category, sentiment,
+             source_code, source_key, raw_id, deleted)
+        VALUES (p_row ->> 'counterpart_name', p_row ->> 'channel', p_row ->> 'url', p_row ->> 'title',
+                p_row ->> 'content', (p_row ->> 'published_at')::timestamptz, p_row ->> 'category',
+                (p_row ->> 'sentiment')::smallint, p_raw.source_code, p_raw.source_key, p_raw.id, v_deleted)
+        ON CONFLICT (source_code, source_key) DO UPDATE SET
+            counterpart_name = EXCLUDED.counterpart_name, channel = EXCLUDED.channel, url = EXCLUDED.url,
+            title = EXCLUDED.title, content = EXCLUDED.content, published_at = EXCLUDED.published_at,
+            category = EXCLUDED.category, sentiment = EXCLUDED.sentiment, raw_id = EXCLUDED.raw_id,
+            deleted = EXCLUDED.deleted
+        RETURNING n.id INTO v_id;
+    END CASE;
+    RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_write(supervision.ingest_raw, jsonb, jsonb) IS
+    'Writes an accepted, cleaned row into its library (upsert by source + source key; operation d marks it withdrawn)';
+
+---------------------------------------------------------------------------
+-- Ingestion: one pipeline, three ways in
+---------------------------------------------------------------------------
+
+-- May the acting user send data for this source?
+CREATE FUNCTION supervision.ingest_check_source(p_source text, p_kind text) RETURNS supervision.source_system
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE s supervision.source_system;
+BEGIN
+    IF p_kind IS NULL OR p_kind NOT IN ('subject', 'inspector', 'behaviour', 'credit', 'internet') THEN
+        RAISE EXCEPTION 'unknown kind of data "%"', p_kind
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Kinds: subject, inspector, behaviour, credit, internet.';
+    END IF;
+    SELECT * INTO s FROM supervision.source_system WHERE code = p_source;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown source system "%"', p_source
+            USING ERRCODE = 'foreign_key_violation', HINT = 'Sources are registered in supervision.source_system.';
+    END IF;
+    IF NOT supervision.actor_is_admin() AND s.department_code IS DISTINCT FROM supervision.actor_department() THEN
+        RAISE EXCEPTION 'role "%" may not send data for source %', supervision.actor_role(), p_source
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The source belongs to department %s; the acting user''s is %s.',
+                                  coalesce(s.department_code, 'none'), coalesce(supervision.actor_department(), 'none'));
+    END IF;
+    RETURN s;
+END
+$$;
+COMMENT ON FUNCTION supervision.ingest_check_source(text, text) IS
+    'The source system, when the acting user may send data of this kind for it (its department, or an administrator); else an error';
+
+-- Processes one raw row through the pipeline and records its outcome.
+CREATE FUNCTION supervision.ingest_process_raw(p_raw supervision.ingest_raw) RETURNS supervision.ingest_outcome
+LANGUAGE plpgsql AS $$
+DECLARE
+    o      supervision.ingest_outcome;
+    p      record;
+    v_prev bigint;
+BEGIN
+    o.raw_id := p_raw.id; o.reasons := '[]'; o.warnings := '[]'; o.processed_at := now();
+    IF p_raw.payload_text IS NOT NULL THEN
+        o.status := 'rejected';
+        o.reasons := jsonb_build_array(jsonb_build_object('field', NULL, 'rule', 'json',
+                         'message', 'the row is not valid JSON', 'value', left(p_raw.payload_text, 200)));
+    ELSIF p_raw.source_key IS NULL OR btrim(p_raw.source_key) = '' OR length(p_raw.source_key) > 200 THEN
+        o.status := 'rejected';
+        o.reasons := jsonb_build_array(jsonb_build_object('field', 'source_key', 'rule', 'required',
+                         'message', 'every row needs its key in the source system (at most 200 characters)'));
+    ELSIF coalesce(p_raw.op, 'i') NOT IN ('i', 'u', 'd') THEN
+        o.status := 'rejected';
+        o.reasons := jsonb_build_array(jsonb_build_object('field', 'op', 'rule', 'enum',
+                         'message', 'the operation is i (insert), u (update) or d (delete)', 'value', p_raw.op));
+    ELSE
+        -- the same row sent again (same source, key, operation and content) changes nothing
+        SELECT r.id INTO v_prev
+          FROM supervision.ingest_raw r JOIN supervision.ingest_outcome x ON x.raw_id = r.id
+         WHERE r.source_code = p_raw.source_code AND r.kind = p_raw.kind AND r.source_key = p_raw.source_key
+           AND r.id < p_raw.id AND x.status = 'accepted'
+         ORDER BY r.id DESC LIMIT 1;
+        IF v_prev IS NOT NULL AND (SELECT r.payload_hash = p_raw.payload_hash AND coalesce(r.op, 'i') = coalesce(p_raw.op, 'i')
+                                     FROM supervision.ingest_raw r WHERE r.id = v_prev) THEN
+            o.status := 'duplicate';
+            o.record_id := (SELECT x.record_id FROM supervision.ingest_outcome x WHERE x.raw_id = v_prev);
+            o.warnings := jsonb_build_array(jsonb_build_object('rule', 'duplicate',
+                              'message', format('identical to row %s, already accepted', v_prev)));
+        ELSE
+            p := supervision.dq_process(p_raw.kind, p_raw.source_code, p_raw.payload);
+            o.warnings := p.warnings;
+            IF jsonb_array_length(p.reasons) > 0 THEN
+                o.status := 'rejected';
+                o.reasons := p.reasons;
+            ELSE
+                BEGIN
+                    o.record_id := supervision.dc_write(p_raw, p.cleaned, p.cleaning);
+                    o.status := 'accepted';
+                EXCEPTION WHEN integrity_constraint_violation OR data_exception THEN
+                    o.status := 'rejected';
+                    o.reasons := jsonb_build_array(jsonb_build_object('field', NULL, 'rule', 'constraint',
+                                     'message', SQLERRM));
+                END;
+            END IF;
+        END IF;
+    END IF;
+    INSERT INTO supervision.ingest_outcome VALUES (o.*);
+    RETURN o;
+END
+$$;
+COMMENT ON FUNCTION supervision.ingest_process_raw(supervision.ingest_raw) IS
+    'Runs one raw row through the pipeline and records its outcome (accepted, rejected with every reason, or duplicate)';
+
+-- The batch a source is sending, opened when missing.
+CREATE FUNCTION supervision.ingest_batch_open(p_source text, p_kind text, p_batch_no text, p_channel text)
+RETURNS supervision.ingest_batch
+LANGUAGE plpgsql AS $$
+DECLARE b supervision.ingest_batch;
+BEGIN
+    IF p_batch_no IS NULL OR p_batch_no !~ '^[0-9A-Za-z_.-]{1,64}$' THEN
+        PERFORM supervision.field_error('batch_no', 'expected 1 to 64 letters, digits, dots, hyphens or underscores', p_batch_no);
+    END IF;
+    -- one session at a time per batch: a second one waits, then sees what the first did
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_source || '/' || p_kind || '/' || p_batch_no, 731));
+    SELECT * INTO b FROM supervision.ingest_batch
+     WHERE source_code = p_source AND kind = p_kind AND batch_no = p_batch_no;
+    IF NOT FOUND THEN
+        INSERT INTO supervision.ingest_batch (source_code, kind, batch_no, channel)
+        VALUES (p_source, p_kind, p_batch_no, p_channel) RETURNING * INTO b;
+    END IF;
+    RETURN b;
+END
+$$;
+COMMENT ON FUNCTION supervision.ingest_batch_open(text, text, text, text) IS
+    'Finds or opens a batch, holding a lock on it until the end of the transaction';
+
+-- Adds one raw row to a batch (as received) and processes it.
+CREATE FUNCTION supervision.ingest_add_row(p_batch supervision.ingest_batch, p_row_no integer, p_source_key text,
+                                           p_op text, p_payload_text text, p_payload jsonb)
+RETURNS supervision.ingest_outcome
+LANGUAGE plpgsql AS $$
+DECLARE
+    r supervision.ingest_raw;
+    v_payload jsonb := p_payload;
+    v_text text;
+BEGIN
+    IF v_payload IS NULL THEN
+        BEGIN
+            v_payload := p_payload_text::jsonb;
+        EXCEPTION WHEN invalid_text_representation THEN
+            v_payload := 'null';
+            v_text := p_payload_text;
+        END;
+    END IF;
+    INSERT INTO supervision.ingest_raw (batch_id, row_no, source_code, kind, source_key, op, payload, payload_text, payload_hash)
+    VALUES (p_batch.id, p_row_no, p_batch.source_code, p_batch.kind, p_source_key, p_op, v_payload, v_text,
+            sha256(convert_to(coalesce(v_text, v_payload::text), 'UTF8')))
+    RETURNING * INTO r;
+    RETURN supervision.ingest_process_raw(r);
+END
+$$;
+COMMENT ON FUNCTION supervision.ingest_add_row(supervision.ingest_batch, integer, text, text, text, jsonb) IS
+    'Keeps one incoming row as received in its batch, then runs it through the pipeline';
+
+CREATE FUNCTION supervision.ingest_batch_summary(p_batch_id bigint) RETURNS jsonb
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT jsonb_build_object('batch_id', b.id, 'source', b.source_code, 'kind', b.kind, 'batch_no', b.batch_no,
+               'channel', b.channel, 'status', b.status, 'rows', b.rows_total, 'accepted', b.rows_accepted,
+               'rejected', b.rows_rejected, 'duplicate', b.rows_duplicate)
+      FROM supervision.ingest_batch b WHERE b.id = p_batch_id;
+END;
+COMMENT ON FUNCTION supervision.ingest_batch_summary(bigint) IS 'Counts and status of a batch as JSON';
+
+-- Bulk: processes the rows COPYed into the staging tables for one batch.
+CREATE FUNCTION supervision.ingest_process(p_source text, p_kind text, p_batch_no text)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    b       supervision.ingest_batch;
+    s       record;
+    o       supervision.ingest_outcome;
+    n       int := 0;
+    v_acc   int := 0;
+    v_rej   int := 0;
+    v_dup   int := 0;
+    v_stale int;
+BEGIN
+    PERFORM supervision.ingest_check_source(p_source, p_kind);
+    b := supervision.ingest_batch_open(p_source, p_kind, p_batch_no, 'bulk');
+    IF b.status = 'processed' THEN
+        -- the same batch again: nothing changes; its staged copy is dropped
+        DELETE FROM supervision.ingest_staging WHERE source_code = p_source AND kind = p_kind AND batch_no = p_batch_no;
+        GET DIAGNOSTICS v_stale = ROW_COUNT;
+        IF p_kind = 'subject' THEN
+            DELETE FROM supervision.ingest_staging_subject WHERE source_code = p_source AND batch_no = p_batch_no;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            v_stale := v_stale + n;
+        END IF;
+        RETURN supervision.ingest_batch_summary(b.id) || jsonb_build_object('already_processed', true, 'resubmitted_rows', v_stale);
+    END IF;
+    n := 0;
+    FOR s IN
+        SELECT st.row_no, st.source_key, st.op, st.payload AS payload_text, NULL::jsonb AS payload
+          FROM supervision.ingest_staging st
+         WHERE st.source_code = p_source AND st.kind = p_kind AND st.batch_no = p_batch_no
+        UNION ALL
+        SELECT NULL, ss.source_key, ss.op, NULL,
+               jsonb_strip_nulls(to_jsonb(ss) - ARRAY['source_code', 'batch_no', 'source_key', 'op'])
+          FROM supervision.ingest_staging_subject ss
+         WHERE p_kind = 'subject' AND ss.source_code = p_source AND ss.batch_no = p_batch_no
+    LOOP
+        n := n + 1;
+        o := supervision.ingest_add_row(b, coalesce(s.row_no, n), s.source_key, s.op, s.payload_text, s.payload);
+        CASE o.status WHEN 'accepted' THEN v_acc := v_acc + 1; WHEN 'rejected' THEN v_rej := v_rej + 1;
+                      ELSE v_dup := v_dup + 1; END CASE;
+        IF n % 1000 = 0 THEN
+            PERFORM pg_catalog.pg_sleep(0);   -- a point to cancel at
+        END IF;
+    END LOOP;
+    DELETE FROM supervision.ingest_staging WHERE source_code = p_source AND kind = p_kind AND batch_no = p_batch_no;
+    IF p_kind = 'subject' THEN
+        DELETE FROM supervision.ingest_staging_subject WHERE source_code = p_source AND batch_no = p_batch_no;
+    END IF;
+    UPDATE supervision.ingest_batch SET status = 'processed', processed_at = now(), rows_total = n,
+           rows_accepted = v_acc, rows_rejected = v_rej, rows_duplicate = v_dup
+     WHERE id = b.id;
+    RETURN supervision.ingest_batch_summary(b.id);
+END
+$$;
+COMMENT ON FUNCTION supervision.ingest_process(text, text, text) IS
+    'Bulk ingestion: processes the rows of one batch loaded into ingest_staging (or ingest_staging_subject); each row is kept as received, accepted or rejected with its reasons; the same batch twice changes nothing';
+
+-- One record at a time. Problems with the call itself (unknown source or
+-- kind, not allowed) are errors; problems with the record are kept with the
+-- record and returned in the result.
+CREATE FUNCTION supervision.ingest_record(p_kind text, p_source text, p_source_key text, p_payload jsonb,
+                                          p_op text DEFAULT 'i', p_channel text DEFAULT 'record')
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
+AS $$
+DECLARE
+    b supervision.ingest_batch;
+    o supervision.ingest_outcome;
+    v_row integer;
+BEGIN
+    PERFORM supervision.ingest_check_source(p_source, p_kind);
+    IF p_channel NOT IN ('record', 'api') THEN
+        PERFORM supervision.field_error('channel', 'expected record or api', p_channel);
+    END IF;
+    -- single records of a day form one open batch per source, kind and channel
+    b := supervision.ingest_batch_open(p_source, p_kind,
+             upper(left(p_channel, 1)) || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD'), p_channel);
+    v_row := b.rows_total + 1;
+    o := supervision.ingest_add_row(b, v_row, p_source_key, p_op, NULL, coalesce(p_payload, 'null'));
+    UPDATE supervision.ingest_batch SET rows_total = v_row,
+           rows_accepted = rows_accepted + (o.status = 'accepted')::int,
+           rows_rejected = rows_rejected + (o.status = 'rejected')::int,
+           rows_duplicate = rows_duplicate + (o.status = 'duplicate')::int
+     WHERE id = b.id;
+    RETURN jsonb_build_object('raw_id', o.raw_id, 'batch_id', b.id, 'status', o.status, 'record_id', o.record_id,
+                              'reasons', o.reasons, 'warnings', o.warnings);
+END
+$$;
+COMMENT ON FUNCTION supervision.ingest_record(text, text, text, jsonb, text, text) IS
+    'Ingests one record (kind, source, key in the source, JSON payload, operation i/u/d): kept as received, cleaned, validated; returns status, reasons, warnings and the record id';
+
+---------------------------------------------------------------------------
+-- Views that mask personal data
+---------------------------------------------------------------------------
+
+CREATE VIEW supervision.inspector_directory WITH (security_barrier) AS
+    SELECT i.id, i.certificate_no, i.name,
+           supervision.personal_data(i.id_number, 'id_number') AS id_number,
+           supervision.personal_data(i.phone, 'phone') AS phone,
+           i.department_code, i.agency_uscc, i.division_code, i.specialties, i.status,
+           i.certificate_valid_from, i.certificate_valid_to
+      FROM supervision.inspector i;
+COMMENT ON VIEW supervision.inspector_directory IS
+    'The inspector directory (执法检查人员名录库) for every officer: identity numbers and phones masked unless the reader is an administrator or auditor';
+
+---------------------------------------------------------------------------
+-- Row-level security, grants, audit
+---------------------------------------------------------------------------
+
+DO $$
+DECLARE t text;
+BEGIN
+    -- reference data and rules: everybody reads, administrators write, changes audited
+    FOREACH t IN ARRAY ARRAY['source_system', 'dq_field', 'dq_rule', 'dq_code_map', 'law', 'law_article'] LOOP
+        EXECUTE format('ALTER TABLE supervision.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY all_read ON supervision.%I FOR SELECT USING (true)', t);
+        EXECUTE format('CREATE POLICY admin_write ON supervision.%I FOR ALL TO supervision_admin USING (true) WITH CHECK (true)', t);
+        EXECUTE format('REVOKE ALL ON supervision.%I FROM PUBLIC', t);
+        EXECUTE format('GRANT SELECT ON supervision.%I TO supervision_officer, supervision_auditor', t);
+        EXECUTE format('GRANT ALL ON supervision.%I TO supervision_admin', t);
+        PERFORM supervision.audit_attach(format('supervision.%I', t)::regclass);
+    END LOOP;
+    -- data of the libraries: administrators and auditors see all; officers read (data is shared),
+    -- writes go through the ingestion functions
+    FOREACH t IN ARRAY ARRAY['ingest_batch', 'ingest_raw', 'ingest_outcome', 'subject', 'subject_record',
+                             'inspector', 'behaviour', 'credit_record', 'internet_info'] LOOP
+        EXECUTE format('ALTER TABLE supervision.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY admin_all ON supervision.%I FOR ALL TO supervision_admin USING (true) WITH CHECK (true)', t);
+        EXECUTE format('CREATE POLICY auditor_read ON supervision.%I FOR SELECT TO supervision_auditor USING (true)', t);
+        EXECUTE format('REVOKE ALL ON supervision.%I FROM PUBLIC', t);
+        EXECUTE format('GRANT SELECT ON supervision.%I TO supervision_admin, supervision_auditor', t);
+    END LOOP;
+    -- staging: officers load rows for their department's sources
+    FOREACH t IN ARRAY ARRAY['ingest_staging', 'ingest_staging_subject'] LOOP
+        EXECUTE format('ALTER TABLE supervision.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY admin_all ON supervision.%I FOR ALL TO supervision_admin USING (true) WITH CHECK (true)', t);
+        EXECUTE format($p$CREATE POLICY own_sources ON supervision.%I FOR ALL TO supervision_officer
+                           USING (source_code IN (SELECT s.code FROM supervision.source_system s
+                                                   WHERE s.department_code = (SELECT supervision.actor_department())))
+                           WITH CHECK (source_code IN (SELECT s.code FROM supervision.source_system s
+                                                   WHERE s.department_code = (SELECT supervision.actor_department())))$p$, t);
+        EXECUTE format('REVOKE ALL ON supervision.%I FROM PUBLIC', t);
+        EXECUTE format('GRANT SELECT, INSERT, DELETE ON supervision.%I TO supervision_officer, supervision_admin', t);
+    END LOOP;
+END
+$$;
+
+-- officers: the batches, raw rows and outcomes of their department's sources
+CREATE POLICY officer_read ON supervision.ingest_batch FOR SELECT TO supervision_officer
+    USING (source_code IN (SELECT s.code FROM supervision.source_system s
+                            WHERE s.department_code = (SELECT supervision.actor_department())));
+CREATE POLICY officer_read ON supervision.ingest_raw FOR SELECT TO supervision_officer
+    USING (source_code IN (SELECT s.code FROM supervision.source_system s
+                            WHERE s.department_code = (SELECT supervision.actor_department())));
+CREATE POLICY officer_read ON supervision.ingest_outcome FOR SELECT TO supervision_officer
+    USING (EXISTS (SELECT 1 FROM supervision.ingest_raw r WHERE r.id = raw_id));
+GRANT SELECT ON supervision.ingest_batch, supervision.ingest_raw, supervision.ingest_outcome TO supervision_officer;
+-- officers: supervised objects, behaviour, credit and internet information are shared with every department
+CREATE POLICY officer_read ON supervision.subject FOR SELECT TO supervision_officer USING (true);
+CREATE POLICY officer_read ON supervision.subject_record FOR SELECT TO supervision_officer USING (true);
+CREATE POLICY officer_read ON supervision.behaviour FOR SELECT TO supervision_officer USING (true);
+CREATE POLICY officer_read ON supervision.credit_record FOR SELECT TO supervision_officer USING (true);
+CREATE POLICY officer_read ON supervision.internet_info FOR SELECT TO supervision_officer USING (true);
+GRANT SELECT ON supervision.subject, supervision.subject_record, supervision.behaviour, supervision.credit_record,
+    supervision.internet_info TO supervision_officer;
+-- inspectors: officers use the masked directory, not the table
+REVOKE ALL ON supervision.inspector_directory, supervision.law_citation FROM PUBLIC;
+GRANT SELECT ON supervision.inspector_directory, supervision.law_citation
+    TO supervision_officer, supervision_auditor, supervision_admin;
+
+SELECT supervision.audit_attach('supervision.ingest_batch');
+SELECT supervision.audit_attach('supervision.inspector');
+
+REVOKE ALL ON FUNCTION supervision.ingest_process(text, text, text),
+    supervision.ingest_record(text, text, text, jsonb, text, text),
+    supervision.dc_write(supervision.ingest_raw, jsonb, jsonb),
+    supervision.ingest_process_raw(supervision.ingest_raw),
+    supervision.ingest_add_row(supervision.ingest_batch, integer, text, text, text, jsonb),
+    supervision.ingest_batch_open(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supervision.ingest_process(text, text, text),
+    supervision.ingest_record(text, text, text, jsonb, text, text)
+    TO supervision_officer, supervision_admin;
+
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['source_system', 'dq_code_map', 'law', 'law_article', 'ingest_batch', 'ingest_raw',
+                             'ingest_outcome', 'subject', 'subject_record', 'inspector', 'behaviour', 'credit_record',
+                             'internet_info'] LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(format('supervision.%I', t)::regclass, '');
+    END LOOP;
+    PERFORM pg_catalog.pg_extension_config_dump('supervision.dq_field', 'WHERE NOT builtin');
+    PERFORM pg_catalog.pg_extension_config_dump('supervision.dq_rule', 'WHERE NOT builtin');
+END
+$$;
+
+-- Functions that use PostGIS run with it on their search_path.
+DO $$
+DECLARE v_schema name;
+BEGIN
+    SELECT n.nspname INTO v_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'postgis';
+    EXECUTE format('ALTER FUNCTION supervision.ingest_process(text, text, text) SET search_path = pg_catalog, %I, pg_temp', v_schema);
+    EXECUTE format('ALTER FUNCTION supervision.ingest_record(text, text, text, jsonb, text, text) SET search_path = pg_catalog, %I, pg_temp', v_schema);
+END
+$$;

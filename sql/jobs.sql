@@ -9,7 +9,7 @@ CREATE TABLE supervision.job_definition (
     builtin     boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE supervision.job_definition IS
-    'Jobs the extension can register with pg_cron (supervision.jobs_schedule); schedules are cron syntax in GMT';
+    'Jobs the extension can register with pg_cron (supervision.jobs_schedule); schedules are cron syntax in GMT; only superusers add jobs, since they run as the superuser who schedules them';
 
 INSERT INTO supervision.job_definition (name, schedule, command, description, builtin) VALUES
     ('supervision-audit-partitions', '0 19 1 * *', 'SELECT count(*) FROM supervision.audit_ensure_partitions()',
@@ -69,10 +69,9 @@ COMMENT ON FUNCTION supervision.jobs_unschedule(text[]) IS 'Removes the extensio
 
 ALTER TABLE supervision.job_definition ENABLE ROW LEVEL SECURITY;
 CREATE POLICY all_read ON supervision.job_definition FOR SELECT USING (true);
-CREATE POLICY admin_write ON supervision.job_definition FOR ALL TO supervision_admin USING (NOT builtin) WITH CHECK (NOT builtin);
+-- Jobs run as the superuser who schedules them: only superusers define them.
 REVOKE ALL ON supervision.job_definition FROM PUBLIC;
 GRANT SELECT ON supervision.job_definition TO supervision_admin, supervision_auditor;
-GRANT INSERT, UPDATE, DELETE ON supervision.job_definition TO supervision_admin;
 REVOKE ALL ON FUNCTION supervision.jobs_schedule(text[]), supervision.jobs_unschedule(text[]) FROM PUBLIC;
 SELECT supervision.audit_attach('supervision.job_definition');
 SELECT pg_catalog.pg_extension_config_dump('supervision.job_definition', 'WHERE NOT builtin');

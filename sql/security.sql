@@ -94,7 +94,7 @@ COMMENT ON FUNCTION supervision.actor_role() IS
 CREATE FUNCTION supervision.actor(
     OUT user_id text, OUT department_code text, OUT division_code text,
     OUT agency_uscc text, OUT source text)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT * FROM supervision.actor_from(supervision.actor_role());
 END;
@@ -111,6 +111,23 @@ CREATE FUNCTION supervision.actor_division() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 BEGIN ATOMIC SELECT (supervision.actor()).division_code; END;
 COMMENT ON FUNCTION supervision.actor_user() IS 'The acting user (see supervision.actor())';
+
+-- The person behind the session, for rules such as "the author may not
+-- publish": the JWT subject for API users; the login role for SQL users (a
+-- person who switches to a group role with SET ROLE stays the same person);
+-- for a superuser session, the role it switched to (superusers act for
+-- others in tools and tests, and can bypass every rule anyway).
+CREATE FUNCTION supervision.actor_person() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+    SELECT CASE
+        WHEN a.source = 'jwt' THEN 'jwt:' || a.user_id
+        WHEN (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = session_user) THEN supervision.actor_role()::text
+        ELSE session_user::text END
+      FROM supervision.actor() a;
+END;
+COMMENT ON FUNCTION supervision.actor_person() IS
+    'The person acting: JWT subject (jwt:<sub>) for API users, the login role for SQL users, the SET ROLE role for superuser sessions';
 COMMENT ON FUNCTION supervision.actor_department() IS 'The acting user''s department code (see supervision.actor())';
 COMMENT ON FUNCTION supervision.actor_division() IS 'The acting user''s division code (see supervision.actor())';
 
@@ -202,3 +219,6 @@ END
 $$;
 COMMENT ON FUNCTION supervision.personal_data(text, text) IS
     'A personal value (kind id_number or phone) as the acting role may see it: unmasked for administrators and auditors, masked for everyone else';
+
+REVOKE ALL ON FUNCTION supervision.actor_from(name) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supervision.actor_from(name) TO supervision_admin, supervision_auditor;

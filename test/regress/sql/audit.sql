@@ -34,8 +34,10 @@ TRUNCATE supervision.audit_log;
 SET ROLE aud_admin;
 UPDATE supervision.audit_log SET actor = 'someone else' WHERE id = :last_id_before + 1;
 INSERT INTO supervision.audit_log (id, table_name, operation, prev_hash, hash) VALUES (-1, 'x', 'INSERT', '\x00', '\x00');
--- the append function refuses direct calls
-SELECT supervision.audit_append('supervision.department', 'INSERT', NULL, '{}', 'forger', NULL, 'aud_admin');
+-- the trigger function cannot be called or borrowed
+SELECT supervision.audit_row();
+CREATE TEMP TABLE forged (x int);
+CREATE TRIGGER f AFTER INSERT ON forged FOR EACH ROW EXECUTE FUNCTION supervision.audit_row();
 RESET ROLE;
 
 -- who may read the log
@@ -87,7 +89,7 @@ SELECT count(*) > 0 AS partitions_created FROM supervision.audit_ensure_partitio
 SELECT supervision.audit_ensure_partitions(current_date, 0);
 -- simulate an old month: a partition that held rows two years ago
 CREATE TEMP TABLE before_drop AS SELECT count(*) AS n FROM supervision.audit_log;
-SELECT count(*) >= 0 AS ok FROM supervision.audit_ensure_partitions((current_date - 800), 1);
+SELECT count(*) AS old_partition_created FROM supervision.audit_ensure_partitions((current_date - 800), 1);
 SELECT count(*) AS dropped FROM supervision.audit_drop_before((date_trunc('month', current_date - 770))::date);
 SELECT (SELECT count(*) FROM supervision.audit_log) = (SELECT n FROM before_drop) AS rows_kept;
 SELECT * FROM supervision.audit_verify();

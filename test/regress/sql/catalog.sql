@@ -190,8 +190,8 @@ RESET ROLE;
 SET ROLE supervision_api_anon;
 SELECT status, count(*) FROM supervision.catalog_version GROUP BY 1 ORDER BY 1;
 SELECT count(*) AS items_seen_by_anon FROM supervision.catalog_item;
-SELECT count(*) AS drafts_reachable FROM supervision.catalog_check c
-  WHERE NOT EXISTS (SELECT 1 FROM supervision.catalog_version v WHERE v.id = c.version_id AND v.status = 'published');
+SELECT count(*) AS draft_checks_reachable FROM supervision.catalog_check c
+  WHERE NOT EXISTS (SELECT 1 FROM supervision.catalog_version v WHERE v.id = c.version_id AND v.status IN ('published', 'retired'));
 INSERT INTO supervision.department (code, name) VALUES ('555', 'x');
 SELECT supervision.catalog_draft('{}');
 RESET ROLE;
@@ -266,4 +266,77 @@ SELECT e ->> 'format' AS format, e -> 'source' ->> 'province' AS province, (e ->
 -- the audit trail holds the whole history of the catalog, intact
 SELECT table_name, operation, count(*) > 0 AS logged FROM supervision.audit_log
  WHERE table_name LIKE 'supervision.catalog%' GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT * FROM supervision.audit_verify();
+
+-- four eyes by person, not by role: a login that switches to the group role is still the author
+\c - cat_admin_a
+SET client_min_messages = warning;
+SELECT code AS fe_code, version_id AS fe_v FROM supervision.catalog_draft('{"department": "102", "main_item_name": "对机动车排放的检查", "method": "重点检查", "object": "机动车所有人", "legal_basis": [{"law": "大气污染防治法"}], "reason": "初次编制"}') \gset
+SELECT (supervision.catalog_submit(:fe_v)).status;
+SET ROLE supervision_admin;
+SELECT supervision.catalog_publish(:fe_v);
+RESET ROLE;
+\c - postgres
+SET client_min_messages = warning;
+-- an administrator who rewrites a draft may not publish it either
+SET ROLE cat_off_102;
+SELECT version_id AS ed_v FROM supervision.catalog_draft('{"department": "102", "main_item_name": "对危险废物的检查", "method": "重点检查", "object": "产废单位", "legal_basis": [{"law": "固体废物污染环境防治法"}], "reason": "初次编制"}') \gset
+RESET ROLE;
+SET ROLE cat_admin_b;
+SELECT supervision.catalog_edit_draft(:ed_v, '{"main_item_name": "对危险废物产生单位的检查"}');
+SELECT (supervision.catalog_submit(:ed_v)).status;
+SELECT supervision.catalog_publish(:ed_v);
+RESET ROLE;
+SET ROLE cat_admin_a;
+SELECT (supervision.catalog_publish(:ed_v)).status AS published_by_another;
+-- effective dates move forward only
+SELECT code AS eff_code FROM supervision.catalog_item i JOIN supervision.catalog_version v ON v.item_code = i.code WHERE v.id = :ed_v \gset
+RESET ROLE;
+SET ROLE cat_off_102;
+SELECT version_id AS eff_v2 FROM supervision.catalog_revise(:'eff_code', '{"method": "双随机抽查", "reason": "调整"}') \gset
+SELECT (supervision.catalog_submit(:eff_v2)).status;
+RESET ROLE;
+SET ROLE cat_admin_a;
+SELECT (supervision.catalog_publish(:eff_v2, current_date + 30)).status;
+RESET ROLE;
+SET ROLE cat_off_102;
+SELECT version_id AS eff_v3 FROM supervision.catalog_revise(:'eff_code', '{"method": "专项检查", "reason": "更正"}') \gset
+SELECT (supervision.catalog_submit(:eff_v3)).status;
+RESET ROLE;
+SET ROLE cat_admin_a;
+\set VERBOSITY terse
+SELECT supervision.catalog_publish(:eff_v3, current_date + 1);
+\set VERBOSITY default
+-- an item with an open version is not retired; a retired item's versions are not published
+SELECT supervision.catalog_retire(:'eff_code', '取消');
+SELECT (supervision.catalog_return(:eff_v3, '撤回')).status;
+RESET ROLE;
+SET ROLE cat_off_102;
+DELETE FROM supervision.catalog_version WHERE id = :eff_v3;
+SELECT version_id AS eff_v4 FROM supervision.catalog_revise(:'eff_code', '{"method": "专项检查", "reason": "更正"}') \gset
+SELECT (supervision.catalog_submit(:eff_v4)).status;
+RESET ROLE;
+SET ROLE cat_admin_a;
+SELECT supervision.catalog_retire(:'eff_code', '取消');
+SELECT (supervision.catalog_return(:eff_v4, '先退回')).status;
+RESET ROLE;
+SET ROLE cat_off_102;
+DELETE FROM supervision.catalog_version WHERE id = :eff_v4;
+RESET ROLE;
+SET ROLE cat_admin_a;
+SELECT supervision.catalog_retire(:'eff_code', '取消') AS retired;
+RESET ROLE;
+-- items are what their codes were allocated for
+SET ROLE cat_off_102;
+INSERT INTO supervision.catalog_item (code, kind, parent_code, department_code) VALUES (:'eff_code', 'sub', :'main_code', '102');
+INSERT INTO supervision.catalog_item (code, kind, department_code) VALUES ('32102999900008', 'main', '102');
+SELECT supervision.catalog_allocate_code('102');
+RESET ROLE;
+SET ROLE cat_admin_a;
+UPDATE supervision.catalog_item SET department_code = '101' WHERE code = :'eff_code';
+DELETE FROM supervision.catalog_item WHERE code = :'eff_code';
+-- the built-in coding scheme is frozen
+UPDATE supervision.code_segment SET width = 3 WHERE scheme = 'JS2019' AND position = 3;
+RESET ROLE;
+UPDATE supervision.code_segment SET width = 3 WHERE scheme = 'JS2019' AND position = 3;
 SELECT * FROM supervision.audit_verify();

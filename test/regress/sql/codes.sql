@@ -245,6 +245,8 @@ WITH u AS (UPDATE uscc_authority SET name = '测试' WHERE code = 'B' RETURNING 
 SELECT count(*) AS own_rows_updated FROM u;
 -- the changes are in the audit trail
 RESET ROLE;
+-- audit rows are written when the transaction commits; fire the deferred audit trigger now to see them here
+SET CONSTRAINTS ALL IMMEDIATE;
 SELECT table_name, operation, old_row ->> 'name' AS old_name, new_row ->> 'name' AS new_name
 FROM supervision.audit_log WHERE table_name LIKE 'supervision.uscc%' ORDER BY id;
 SET ROLE supervision_admin;

@@ -185,6 +185,8 @@ INSERT INTO supervision.division (code, name, level, parent_code, kind) VALUES (
 DELETE FROM supervision.division WHERE code = '320102999' RETURNING code;
 RESET ROLE;
 -- Both changes are in the audit log; installing wrote no audit rows for divisions.
+-- audit rows are written when the transaction commits; fire the deferred audit trigger now to see them here
+SET CONSTRAINTS ALL IMMEDIATE;
 SELECT operation, coalesce(new_row, old_row) ->> 'code' AS code
   FROM supervision.audit_log WHERE table_name = 'supervision.division' ORDER BY id;
 ROLLBACK;

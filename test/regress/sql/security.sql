@@ -101,8 +101,21 @@ SELECT c.relname, a.privilege_type
  ORDER BY 1, 2;
 -- audit partitions are reached through the parent only: nobody but the owner holds rights on them
 SELECT count(*) AS partitions_with_grants
-  FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid
- WHERE i.inhparent = 'supervision.audit_log'::regclass AND c.relacl IS NOT NULL;
+  FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid, aclexplode(c.relacl) a
+ WHERE i.inhparent = 'supervision.audit_log'::regclass AND a.grantee <> c.relowner;
+-- nobody but the owner may truncate a table (bypassing triggers and the audit trail) or add triggers
+SELECT c.relname, a.privilege_type, a.grantee::regrole
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace, aclexplode(c.relacl) a
+ WHERE n.nspname = 'supervision' AND a.grantee <> c.relowner AND a.privilege_type IN ('TRUNCATE', 'TRIGGER', 'REFERENCES')
+ ORDER BY 1, 2;
+SET ROLE sec_admin;
+TRUNCATE supervision.department;
+RESET ROLE;
+-- the audit trigger cannot be borrowed for a table of one's own
+SET ROLE sec_officer_012;
+CREATE TEMP TABLE borrowed (x int);
+CREATE TRIGGER t AFTER INSERT ON borrowed FOR EACH ROW EXECUTE FUNCTION supervision.audit_row();
+RESET ROLE;
 -- every table, view and function of the extension is documented (COMMENT ON)
 SELECT 'function ' || p.oid::regprocedure AS undocumented
   FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
