@@ -123,3 +123,22 @@ COMMENT ON FUNCTION supervision.catalog_transition(bigint, text, text, date) IS
 -- the audit trail and row-level security) or attach triggers of its own.
 REVOKE TRUNCATE, TRIGGER, REFERENCES ON ALL TABLES IN SCHEMA supervision
     FROM PUBLIC, supervision_admin, supervision_officer, supervision_auditor, supervision_api_anon, supervision_api_user;
+
+-- pg_dump keeps the data of the tables marked with pg_extension_config_dump;
+-- their identity sequences must be kept too, or a restored database would
+-- hand out ids that already exist.
+DO $$
+DECLARE s regclass;
+BEGIN
+    FOR s IN
+        SELECT DISTINCT pg_get_serial_sequence(c.oid::regclass::text, a.attname)::regclass
+          FROM pg_extension e, unnest(e.extconfig) cfg(oid)
+          JOIN pg_class c ON c.oid = cfg.oid
+          JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         WHERE e.extname = 'supervision' AND c.relkind IN ('r', 'p')
+           AND pg_get_serial_sequence(c.oid::regclass::text, a.attname) IS NOT NULL
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(s, '');
+    END LOOP;
+END
+$$;

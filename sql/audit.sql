@@ -24,9 +24,11 @@ CREATE TABLE supervision.audit_log (
     old_row     jsonb,
     new_row     jsonb,
     prev_hash   bytea       NOT NULL,
-    hash        bytea       NOT NULL,
-    PRIMARY KEY (id, logged_at)
+    hash        bytea       NOT NULL
 ) PARTITION BY RANGE (logged_at);
+-- Each partition has its own primary key on id (ids are unique across the
+-- chain anyway); a key on the parent would not survive pg_dump, because the
+-- monthly partitions are created at run time and are not extension members.
 
 COMMENT ON TABLE supervision.audit_log IS
     'Append-only audit trail of changes to user data; each row''s hash = sha256(prev_hash || content). Partitioned by month; retention drops whole partitions (supervision.audit_drop_before).';
@@ -35,6 +37,7 @@ COMMENT ON COLUMN supervision.audit_log.prev_hash IS 'Hash of the previous row i
 COMMENT ON COLUMN supervision.audit_log.hash IS 'sha256(prev_hash || supervision.audit_content(row))';
 
 CREATE TABLE supervision.audit_log_default PARTITION OF supervision.audit_log DEFAULT;
+ALTER TABLE supervision.audit_log_default ADD PRIMARY KEY (id);
 
 -- The head of the chain: one row, locked by each writing transaction until commit.
 CREATE TABLE supervision.audit_chain_head (
@@ -191,6 +194,7 @@ BEGIN
             ELSE
                 EXECUTE format('CREATE TABLE supervision.%I PARTITION OF supervision.audit_log FOR VALUES FROM (%L) TO (%L)',
                                name, m::timestamptz, (m + interval '1 month')::timestamptz);
+                EXECUTE format('ALTER TABLE supervision.%I ADD PRIMARY KEY (id)', name);
                 EXECUTE format('CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON supervision.%I
                                 FOR EACH STATEMENT EXECUTE FUNCTION supervision.audit_refuse()', name);
                 RETURN NEXT name;

@@ -34,8 +34,8 @@ summary() {
         (SELECT count(*) FROM supervision.audit_verify()))"
 }
 before=$(summary $SRC)
-DUMP=$(mktemp); trap 'rm -f "$DUMP"' EXIT
-"$PGBIN/pg_dump" -U postgres -Fc -f "$DUMP" $SRC
+DUMP=$(mktemp); trap 'rm -f "$DUMP" "$DUMP.log"' EXIT
+"$PGBIN/pg_dump" -U postgres -Fc -f "$DUMP" $SRC 2>"$DUMP.log" || { cat "$DUMP.log"; exit 1; }
 "$PGBIN/createdb" -U postgres $DST
 PGOPTIONS='-c session_replication_role=replica' "$PGBIN/pg_restore" -U postgres -d $DST --exit-on-error "$DUMP"
 after=$(summary $DST)
