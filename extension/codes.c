@@ -492,8 +492,10 @@ codes_uscc_parse(PG_FUNCTION_ARGS)
 
 /*
  * uscc_normalize(text) -> text: trims white space, maps full-width forms
- * (U+FF01..U+FF5E) to ASCII and the ideographic space (U+3000) to a space,
- * and upper-cases ASCII letters.  Other characters are kept as they are.
+ * (U+FF01..U+FF5E) to ASCII, the ideographic space (U+3000) and the no-break
+ * space (U+00A0) to a space, drops zero-width spaces and joiners
+ * (U+200B..U+200D) and the byte-order mark (U+FEFF), and upper-cases ASCII
+ * letters.  Other characters are kept as they are.
  */
 PG_FUNCTION_INFO_V1(codes_uscc_normalize);
 Datum
@@ -548,8 +550,26 @@ codes_uscc_normalize(PG_FUNCTION_ARGS)
 				b = ' ';
 				i += 3;
 			}
+			/* zero-width space/joiners U+200B..U+200D = E2 80 8B..8D, BOM U+FEFF = EF BB BF: dropped */
+			else if ((b == 0xE2 && b1 == 0x80 && b2 >= 0x8B && b2 <= 0x8D) ||
+					 (b == 0xEF && b1 == 0xBB && b2 == 0xBF))
+			{
+				i += 3;
+				continue;
+			}
+			/* no-break space U+00A0 = C2 A0 */
+			else if (b == 0xC2 && b1 == 0xA0)
+			{
+				b = ' ';
+				i += 2;
+			}
 			else
 				i++;
+		}
+		else if (i + 1 < ulen && b == 0xC2 && u[i + 1] == 0xA0)
+		{
+			b = ' ';
+			i += 2;
 		}
 		else
 			i++;

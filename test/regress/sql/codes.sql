@@ -552,3 +552,13 @@ SELECT uscc_normalize(' ９１３５０１００ｍ０００１００ｙ４３�
 DROP DATABASE supervision_codes_sql_ascii;
 DROP DATABASE supervision_codes_euc_cn;
 RESET search_path;
+
+-- characters pasted from web pages and office documents
+SELECT n, uscc_normalize(v) AS normalized, uscc_valid(uscc_normalize(v)) AS valid
+FROM (VALUES
+    (1, U&'\00A091350100M000100Y43\00A0'),      -- no-break spaces around
+    (2, U&'91350100\200BM000100Y43'),           -- zero-width space inside
+    (3, U&'\FEFF91350100m000100y43'),           -- byte-order mark in front, lower case
+    (4, U&'9135\200C0100M000\200D100Y43'),      -- zero-width non-joiner and joiner
+    (5, U&'\00A0')                               -- nothing but a no-break space
+) t(n, v) ORDER BY n;
