@@ -554,7 +554,7 @@ DROP DATABASE supervision_codes_euc_cn;
 RESET search_path;
 
 -- characters pasted from web pages and office documents
-SELECT n, uscc_normalize(v) AS normalized, uscc_valid(uscc_normalize(v)) AS valid
+SELECT n, supervision.uscc_normalize(v) AS normalized, supervision.uscc_valid(supervision.uscc_normalize(v)) AS valid
 FROM (VALUES
     (1, U&'\00A091350100M000100Y43\00A0'),      -- no-break spaces around
     (2, U&'91350100\200BM000100Y43'),           -- zero-width space inside
