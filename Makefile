@@ -12,6 +12,7 @@ SQL_SOURCES = \
 	sql/security.sql \
 	sql/catalog.sql \
 	sql/jobs.sql \
+	sql/matching_text.sql \
 	sql/matching.sql \
 	sql/datacenter.sql \
 	sql/api.sql
