@@ -8,4 +8,7 @@ source "$(dirname "$0")/lib.sh"
 throwaway_server demo supervision_demo
 log "running the supervision cycle"
 pgsql -d supervision_demo -v sample="$(cat "$ROOT/data/sample/catalog.json")" < "$ROOT/scripts/demo.sql"
+log "generating subject records with known truth (DEMO_ENTITIES=${DEMO_ENTITIES:-40000})"
+pgsql -d supervision_demo -v entities="${DEMO_ENTITIES:-40000}" -v seed=0.42 < "$ROOT/data/sample/generate_subjects.sql"
+pgsql -d supervision_demo < "$ROOT/scripts/demo_datacenter.sql"
 log "demo finished"

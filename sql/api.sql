@@ -102,6 +102,45 @@ GRANT EXECUTE ON FUNCTION supervision_api.catalog_draft(jsonb), supervision_api.
 GRANT EXECUTE ON FUNCTION supervision.catalog_draft(jsonb), supervision.catalog_revise(text, jsonb),
     supervision.catalog_submit(bigint) TO supervision_api_user;
 
+-- Data center over HTTP.
+CREATE FUNCTION supervision_api.ingest(kind text, source text, source_key text, payload jsonb, op text DEFAULT 'i')
+RETURNS jsonb
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT supervision.ingest_record(kind, source, source_key, payload, op, 'api');
+END;
+COMMENT ON FUNCTION supervision_api.ingest(text, text, text, jsonb, text) IS
+    'Sends one record (kind, source, key in the source, JSON payload, operation i/u/d); returns status, reasons, warnings, record id and, for subjects, the link made';
+
+CREATE FUNCTION supervision_api.subject_search(q text, max integer DEFAULT 20) RETURNS jsonb
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.score DESC, s.subject_id), '[]')
+      FROM supervision.subject_search(q, max) s;
+END;
+COMMENT ON FUNCTION supervision_api.subject_search(text, integer) IS 'Fuzzy search over supervised objects by name or credit code';
+
+CREATE FUNCTION supervision_api.subject(id bigint) RETURNS jsonb
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT jsonb_build_object('subject', to_jsonb(s) - 'name_bigrams' - 'lineage'
+                                         || jsonb_build_object('phone', supervision.personal_data(s.phone, 'phone')),
+                              'lineage', (SELECT coalesce(jsonb_agg(to_jsonb(l) ORDER BY l.field), '[]')
+                                            FROM supervision.subject_lineage(s.id) l),
+                              'records', (SELECT coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'source', r.source_code,
+                                                     'source_key', r.source_key, 'name', r.name, 'confidence', r.match_confidence)
+                                                     ORDER BY r.id), '[]')
+                                            FROM supervision.subject_record r WHERE r.entity_id = s.id AND NOT r.deleted))
+      FROM supervision.subject s WHERE s.id = subject.id;
+END;
+COMMENT ON FUNCTION supervision_api.subject(bigint) IS 'A supervised object: golden record (phone masked unless allowed), per-field lineage and its source records';
+
+REVOKE ALL ON FUNCTION supervision_api.ingest(text, text, text, jsonb, text), supervision_api.subject_search(text, integer),
+    supervision_api.subject(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supervision_api.ingest(text, text, text, jsonb, text), supervision_api.subject_search(text, integer),
+    supervision_api.subject(bigint) TO supervision_api_user, supervision_officer, supervision_admin;
+GRANT EXECUTE ON FUNCTION supervision.ingest_record(text, text, text, jsonb, text, text) TO supervision_api_user;
+
 -- Internal helpers, documented like everything else.
 COMMENT ON FUNCTION supervision.audit_refuse() IS 'Trigger: refuses UPDATE, DELETE and TRUNCATE on the audit log';
 COMMENT ON FUNCTION supervision.code_scheme_check() IS 'Trigger: a coding scheme is activated only when its segments are usable';

@@ -577,6 +577,12 @@ $$;
 COMMENT ON FUNCTION supervision.parse_timestamp(text) IS
     'A time stamp from ISO 8601 or the date formats of parse_date plus HH:MI[:SS]; without a zone it is Beijing time; NULL when unreadable';
 
+-- "an object", "a number"...: the kind of a JSON value, for messages.
+CREATE FUNCTION supervision.dq_json_kind(p jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN CASE jsonb_typeof(p) WHEN 'object' THEN 'an object' WHEN 'array' THEN 'an array' ELSE 'a ' || jsonb_typeof(p) END;
+COMMENT ON FUNCTION supervision.dq_json_kind(jsonb) IS 'The kind of a JSON value with its article, for messages';
+
 -- Cleans one value of an incoming row. Returns the cleaned value as text
 -- (JSON text for json_array), the cleaning rule applied when the value
 -- changed, and an error when the value cannot be read as its type.
@@ -592,7 +598,7 @@ BEGIN
     END IF;
     IF p_type = 'json_array' THEN
         IF jsonb_typeof(p_value) <> 'array' THEN
-            error := format('expected a JSON array, got a %s', jsonb_typeof(p_value));
+            error := format('expected a JSON array, got %s', supervision.dq_json_kind(p_value));
         ELSIF length(p_value::text) > p_max_length THEN
             error := format('is %s characters long, at most %s allowed', length(p_value::text), p_max_length);
         ELSE
@@ -612,7 +618,7 @@ BEGIN
                         FROM regexp_split_to_table(p_value #>> '{}', '[,，、;；]') e WHERE btrim(e) <> '');
             rule := 'split_list';
         ELSE
-            error := format('expected an array of strings, got a %s', jsonb_typeof(p_value));
+            error := format('expected an array of strings, got %s', supervision.dq_json_kind(p_value));
             RETURN;
         END IF;
         IF length(value) > p_max_length THEN
@@ -622,7 +628,7 @@ BEGIN
         RETURN;
     END IF;
     IF jsonb_typeof(p_value) NOT IN ('string', 'number') THEN
-        error := format('expected a string, got a %s', jsonb_typeof(p_value));
+        error := format('expected a string, got %s', supervision.dq_json_kind(p_value));
         RETURN;
     END IF;
     v_raw := p_value #>> '{}';
@@ -756,7 +762,7 @@ BEGIN
     cleaned := '{}'; cleaning := '{}'; reasons := '[]'; warnings := '[]';
     IF p_payload IS NULL OR jsonb_typeof(p_payload) <> 'object' THEN
         reasons := jsonb_build_array(jsonb_build_object('field', NULL, 'rule', 'json_object',
-                       'message', format('the row is a JSON %s, not an object', coalesce(jsonb_typeof(p_payload), 'null'))));
+                       'message', format('the row is %s, not a JSON object', coalesce(supervision.dq_json_kind(p_payload), 'a null'))));
         RETURN;
     END IF;
     FOR k IN SELECT jsonb_object_keys(p_payload) LOOP
@@ -1106,18 +1112,23 @@ BEGIN
         RETURN supervision.ingest_batch_summary(b.id) || jsonb_build_object('already_processed', true, 'resubmitted_rows', v_stale);
     END IF;
     n := 0;
+    -- rows staged twice (a sender that retried) are taken once; rows are numbered in staged order
     FOR s IN
-        SELECT st.row_no, st.source_key, st.op, st.payload AS payload_text, NULL::jsonb AS payload
-          FROM supervision.ingest_staging st
-         WHERE st.source_code = p_source AND st.kind = p_kind AND st.batch_no = p_batch_no
-        UNION ALL
-        SELECT NULL, ss.source_key, ss.op, NULL,
-               jsonb_strip_nulls(to_jsonb(ss) - ARRAY['source_code', 'batch_no', 'source_key', 'op'])
-          FROM supervision.ingest_staging_subject ss
-         WHERE p_kind = 'subject' AND ss.source_code = p_source AND ss.batch_no = p_batch_no
+        SELECT * FROM (
+            SELECT DISTINCT ON (x.source_key, x.op, x.payload_text, x.payload::text) x.*
+              FROM (SELECT st.row_no, st.source_key, st.op, st.payload AS payload_text, NULL::jsonb AS payload
+                      FROM supervision.ingest_staging st
+                     WHERE st.source_code = p_source AND st.kind = p_kind AND st.batch_no = p_batch_no
+                    UNION ALL
+                    SELECT NULL, ss.source_key, ss.op, NULL,
+                           jsonb_strip_nulls(to_jsonb(ss) - ARRAY['source_code', 'batch_no', 'source_key', 'op'])
+                      FROM supervision.ingest_staging_subject ss
+                     WHERE p_kind = 'subject' AND ss.source_code = p_source AND ss.batch_no = p_batch_no) x
+             ORDER BY x.source_key, x.op, x.payload_text, x.payload::text, x.row_no) d
+         ORDER BY d.row_no NULLS LAST, d.source_key
     LOOP
         n := n + 1;
-        o := supervision.ingest_add_row(b, coalesce(s.row_no, n), s.source_key, s.op, s.payload_text, s.payload);
+        o := supervision.ingest_add_row(b, n, s.source_key, s.op, s.payload_text, s.payload);
         CASE o.status WHEN 'accepted' THEN v_acc := v_acc + 1; WHEN 'rejected' THEN v_rej := v_rej + 1;
                       ELSE v_dup := v_dup + 1; END CASE;
         IF n % 1000 = 0 THEN
@@ -1165,11 +1176,14 @@ BEGIN
            rows_duplicate = rows_duplicate + (o.status = 'duplicate')::int
      WHERE id = b.id;
     RETURN jsonb_build_object('raw_id', o.raw_id, 'batch_id', b.id, 'status', o.status, 'record_id', o.record_id,
-                              'reasons', o.reasons, 'warnings', o.warnings);
+                              'reasons', o.reasons, 'warnings', o.warnings)
+        || CASE WHEN p_kind = 'subject' AND o.status = 'accepted'
+                THEN jsonb_build_object('match', supervision.dc_match_record(o.record_id))   -- incremental linking
+                ELSE '{}' END;
 END
 $$;
 COMMENT ON FUNCTION supervision.ingest_record(text, text, text, jsonb, text, text) IS
-    'Ingests one record (kind, source, key in the source, JSON payload, operation i/u/d): kept as received, cleaned, validated; returns status, reasons, warnings and the record id';
+    'Ingests one record (kind, source, key in the source, JSON payload, operation i/u/d): kept as received, cleaned, validated; returns status, reasons, warnings and the record id; an accepted subject is linked to its subject at once (incremental matching)';
 
 ---------------------------------------------------------------------------
 -- Views that mask personal data
@@ -1284,5 +1298,590 @@ BEGIN
      WHERE e.extname = 'postgis';
     EXECUTE format('ALTER FUNCTION supervision.ingest_process(text, text, text) SET search_path = pg_catalog, %I, pg_temp', v_schema);
     EXECUTE format('ALTER FUNCTION supervision.ingest_record(text, text, text, jsonb, text, text) SET search_path = pg_catalog, %I, pg_temp', v_schema);
+END
+$$;
+
+---------------------------------------------------------------------------
+-- Linking records into subjects: resolution, review, decisions, golden records
+---------------------------------------------------------------------------
+
+ALTER TABLE supervision.subject ADD COLUMN merged_into bigint REFERENCES supervision.subject;
+COMMENT ON COLUMN supervision.subject.merged_into IS
+    'Set when resolution found this subject to be another one: its records moved there; the row stays so ids never dangle';
+
+-- The engine's input: any table or view with these columns (see resolve_entities).
+CREATE VIEW supervision.subject_record_input AS
+    SELECT r.id::text AS id, r.name, r.uscc, r.address, r.division_code, r.legal_representative
+      FROM supervision.subject_record r
+     WHERE NOT r.deleted;
+COMMENT ON VIEW supervision.subject_record_input IS
+    'Subject records (not withdrawn) in the shape the matching engine reads: id, name, uscc, address, division_code, legal_representative';
+
+-- Human decisions on pairs of records; they hold in every later run.
+CREATE TABLE supervision.match_decision (
+    record_a   bigint NOT NULL REFERENCES supervision.subject_record,
+    record_b   bigint NOT NULL REFERENCES supervision.subject_record,
+    same       boolean NOT NULL,
+    note       text,
+    decided_by text NOT NULL,
+    decided_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (record_a, record_b),
+    CHECK (record_a < record_b)
+);
+COMMENT ON TABLE supervision.match_decision IS
+    'Human decisions on two subject records: the same subject or not; every later resolution keeps them (must-link / cannot-link)';
+
+CREATE VIEW supervision.match_decision_pairs AS
+    SELECT d.record_a::text AS id_a, d.record_b::text AS id_b, d.same FROM supervision.match_decision d;
+COMMENT ON VIEW supervision.match_decision_pairs IS 'Human decisions in the shape resolve_entities reads (id_a, id_b, same)';
+
+-- The review queue: pairs the model could not decide.
+CREATE TABLE supervision.match_review (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    record_a    bigint NOT NULL REFERENCES supervision.subject_record,
+    record_b    bigint NOT NULL REFERENCES supervision.subject_record,
+    score       float8 NOT NULL,
+    probability float8 NOT NULL,
+    status      text NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'decided', 'obsolete')),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    closed_at   timestamptz,
+    UNIQUE (record_a, record_b),
+    CHECK (record_a < record_b)
+);
+CREATE INDEX ON supervision.match_review (status);
+COMMENT ON TABLE supervision.match_review IS
+    'Review queue: record pairs whose match score fell between the model''s thresholds, waiting for a human decision (supervision.match_decide)';
+
+-- The default model's thresholds (log2 likelihood ratio).
+CREATE FUNCTION supervision.dc_thresholds(OUT model_id bigint, OUT upper float8, OUT lower float8)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    EXECUTE 'SELECT id, upper, lower FROM supervision.match_model WHERE is_default ORDER BY id DESC LIMIT 1'
+       INTO model_id, upper, lower;
+    IF model_id IS NULL THEN
+        RAISE EXCEPTION 'no default matching model' USING ERRCODE = 'object_not_in_prerequisite_state',
+            HINT = 'Train one with supervision.match_train() and mark it is_default.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_thresholds() IS 'The default matching model and its match / non-match thresholds';
+
+-- Golden records: for each field the value of the best record of the subject:
+-- the most trusted source, then the most recent batch, then the most complete
+-- record; lineage names the record, source, batch, raw row and the rule.
+CREATE FUNCTION supervision.dc_golden(p_subjects bigint[]) RETURNS integer
+LANGUAGE plpgsql AS $$
+DECLARE n integer;
+BEGIN
+    WITH rec AS (
+        SELECT r.*, s.trust, b.received_at, b.batch_no,
+               num_nonnulls(r.uscc, r.legal_representative, r.address, r.division_code, r.industry_code, r.phone,
+                            r.location, r.established_on) AS completeness
+          FROM supervision.subject_record r
+          JOIN supervision.source_system s ON s.code = r.source_code
+          JOIN supervision.ingest_batch b ON b.id = r.batch_id
+         WHERE r.entity_id = ANY (p_subjects) AND NOT r.deleted
+    ), vals AS (
+        SELECT rec.entity_id, f.key AS field, f.value, rec.id, rec.source_code, rec.batch_id, rec.batch_no, rec.raw_id,
+               rec.trust, rec.received_at, rec.completeness, rec.cleaning -> f.key AS cleaning
+          FROM rec, jsonb_each(jsonb_build_object(
+                   'kind', rec.kind, 'uscc', rec.uscc, 'name', rec.name, 'legal_representative', rec.legal_representative,
+                   'address', rec.address, 'division_code', rec.division_code, 'industry_code', rec.industry_code,
+                   'phone', rec.phone, 'location', rec.location::text, 'status', rec.status,
+                   'established_on', rec.established_on)) f
+         WHERE jsonb_typeof(f.value) <> 'null'
+    ), ranked AS (
+        SELECT v.*,
+               row_number() OVER w AS rn,
+               lead(v.trust) OVER w AS next_trust, lead(v.received_at) OVER w AS next_received,
+               lead(v.completeness) OVER w AS next_completeness
+          FROM vals v
+        WINDOW w AS (PARTITION BY v.entity_id, v.field ORDER BY v.trust DESC, v.received_at DESC, v.completeness DESC, v.id)
+    ), golden AS (
+        SELECT entity_id, jsonb_object_agg(field, value) AS g,
+               jsonb_object_agg(field, jsonb_build_object('record_id', id, 'source', source_code, 'batch_id', batch_id,
+                   'batch_no', batch_no, 'raw_id', raw_id,
+                   'rule', CASE WHEN next_trust IS NULL THEN 'only_value'
+                                WHEN trust > next_trust THEN 'trusted_source'
+                                WHEN received_at > next_received THEN 'recency'
+                                WHEN completeness > next_completeness THEN 'completeness'
+                                ELSE 'lowest_record_id' END,
+                   'cleaning', cleaning)) AS lineage
+          FROM ranked WHERE rn = 1 GROUP BY entity_id
+    )
+    UPDATE supervision.subject s SET
+        kind = coalesce(g.g ->> 'kind', 'enterprise'), uscc = g.g ->> 'uscc', name = g.g ->> 'name',
+        legal_representative = g.g ->> 'legal_representative', address = g.g ->> 'address',
+        division_code = g.g ->> 'division_code', industry_code = g.g ->> 'industry_code', phone = g.g ->> 'phone',
+        location = (g.g ->> 'location')::geometry, status = coalesce(g.g ->> 'status', 'active'),
+        established_on = (g.g ->> 'established_on')::date,
+        name_core = supervision.name_core(g.g ->> 'name'),
+        pinyin_key = supervision.pinyin_key(supervision.name_core(g.g ->> 'name')),
+        name_bigrams = supervision.text_bigrams(supervision.name_core(g.g ->> 'name')),
+        lineage = g.lineage,
+        record_count = (SELECT count(*) FROM supervision.subject_record r WHERE r.entity_id = s.id AND NOT r.deleted),
+        merged_into = NULL, updated_at = now()
+      FROM golden g
+     WHERE s.id = g.entity_id;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    -- subjects left without records keep their last values, with no records
+    UPDATE supervision.subject s SET record_count = 0, updated_at = now()
+     WHERE s.id = ANY (p_subjects) AND s.record_count <> 0
+       AND NOT EXISTS (SELECT 1 FROM supervision.subject_record r WHERE r.entity_id = s.id AND NOT r.deleted);
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_golden(bigint[]) IS
+    'Rebuilds the golden records of subjects by survivorship (trusted source, then recency, then completeness) with per-field lineage';
+
+-- A new subject for a record (its golden record is built by dc_golden).
+CREATE FUNCTION supervision.dc_new_subject(p_record bigint) RETURNS bigint
+LANGUAGE sql AS $$
+    INSERT INTO supervision.subject (name) SELECT r.name FROM supervision.subject_record r WHERE r.id = p_record
+    RETURNING id;
+$$;
+COMMENT ON FUNCTION supervision.dc_new_subject(bigint) IS 'Opens a subject for a record that matches none';
+
+-- Resolves every subject record again with the engine, keeping human decisions
+-- and keeping subject ids stable: a cluster keeps the subject most of its
+-- records already had; subjects that lose all their records point to where they went.
+CREATE FUNCTION supervision.dc_resolve() RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t          record;
+    v_started  timestamptz := clock_timestamp();
+    v_records  bigint;
+    v_clusters bigint;
+    v_new      bigint;
+    v_moved    bigint;
+    v_review   bigint;
+    v_subjects bigint[];
+BEGIN
+    IF NOT supervision.actor_is_admin() THEN
+        RAISE EXCEPTION 'only an administrator may resolve all subjects' USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtextextended('supervision.dc_resolve', 0));
+    t := supervision.dc_thresholds();
+    CREATE TEMP TABLE dc_res ON COMMIT DROP AS
+        SELECT r.record_id::bigint AS record_id, r.entity_id AS cluster, r.confidence
+          FROM supervision.resolve_entities('supervision.subject_record_input'::regclass, t.model_id,
+                                            'supervision.match_decision_pairs'::regclass) r;
+    SELECT count(*), count(DISTINCT cluster) INTO v_records, v_clusters FROM dc_res;
+    -- each cluster keeps the subject most of its records had (a subject goes to one cluster only)
+    CREATE TEMP TABLE dc_map ON COMMIT DROP AS
+        WITH votes AS (
+            SELECT d.cluster, r.entity_id AS subject_id, count(*) AS n
+              FROM dc_res d JOIN supervision.subject_record r ON r.id = d.record_id
+             WHERE r.entity_id IS NOT NULL GROUP BY 1, 2
+        ), ranked AS (
+            SELECT v.*, row_number() OVER (PARTITION BY v.subject_id ORDER BY v.n DESC, v.cluster) AS subject_rank
+              FROM votes v
+        )
+        SELECT DISTINCT ON (cluster) cluster, subject_id FROM ranked WHERE subject_rank = 1
+         ORDER BY cluster, n DESC, subject_id;
+    -- clusters with no subject get new ones
+    INSERT INTO dc_map (cluster, subject_id)
+    SELECT c.cluster, supervision.dc_new_subject(c.first_record)
+      FROM (SELECT d.cluster, min(d.record_id) AS first_record FROM dc_res d
+             WHERE NOT EXISTS (SELECT 1 FROM dc_map m WHERE m.cluster = d.cluster) GROUP BY d.cluster) c;
+    GET DIAGNOSTICS v_new = ROW_COUNT;
+    -- subjects that will lose all their records, and where most of them go
+    CREATE TEMP TABLE dc_merged ON COMMIT DROP AS
+        SELECT DISTINCT ON (r.entity_id) r.entity_id AS old_subject, m.subject_id AS target
+          FROM dc_res d JOIN dc_map m ON m.cluster = d.cluster JOIN supervision.subject_record r ON r.id = d.record_id
+         WHERE r.entity_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dc_map x WHERE x.subject_id = r.entity_id)
+         GROUP BY r.entity_id, m.subject_id
+         ORDER BY r.entity_id, count(*) DESC, m.subject_id;
+    -- move records whose subject changed
+    WITH moved AS (
+        UPDATE supervision.subject_record r SET entity_id = m.subject_id, match_confidence = d.confidence, updated_at = now()
+          FROM dc_res d JOIN dc_map m ON m.cluster = d.cluster
+         WHERE r.id = d.record_id
+           AND (r.entity_id IS DISTINCT FROM m.subject_id OR r.match_confidence IS DISTINCT FROM d.confidence)
+        RETURNING r.id
+    ) SELECT count(*) INTO v_moved FROM moved;
+    UPDATE supervision.subject s SET merged_into = g.target, record_count = 0, updated_at = now()
+      FROM dc_merged g WHERE s.id = g.old_subject;
+    SELECT array_agg(subject_id) INTO v_subjects FROM dc_map;
+    PERFORM supervision.dc_golden(v_subjects);
+    UPDATE supervision.subject s SET record_count = 0, updated_at = now()
+     WHERE s.record_count <> 0 AND s.id <> ALL (v_subjects);
+    -- the review band, minus pairs already decided
+    UPDATE supervision.match_review SET status = 'obsolete', closed_at = now() WHERE status = 'open';
+    INSERT INTO supervision.match_review AS q (record_a, record_b, score, probability)
+    SELECT least(c.id_a::bigint, c.id_b::bigint), greatest(c.id_a::bigint, c.id_b::bigint), c.score, c.probability
+      FROM supervision.match_candidates('supervision.subject_record_input'::regclass, t.model_id) c
+     WHERE c.decision = 'review'
+       AND NOT EXISTS (SELECT 1 FROM supervision.match_decision d
+                        WHERE d.record_a = least(c.id_a::bigint, c.id_b::bigint) AND d.record_b = greatest(c.id_a::bigint, c.id_b::bigint))
+    ON CONFLICT (record_a, record_b) DO UPDATE SET score = EXCLUDED.score, probability = EXCLUDED.probability,
+        status = 'open', closed_at = NULL
+    WHERE q.status <> 'decided';
+    SELECT count(*) INTO v_review FROM supervision.match_review WHERE status = 'open';
+    RETURN jsonb_build_object('records', v_records, 'subjects', v_clusters, 'new_subjects', v_new,
+                              'records_moved', v_moved, 'review_open', v_review, 'model_id', t.model_id,
+                              'seconds', round(extract(epoch FROM clock_timestamp() - v_started)::numeric, 3));
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_resolve() IS
+    'Resolves all subject records with the matching engine (human decisions kept), keeps subject ids stable, rebuilds golden records and refreshes the review queue';
+
+-- Incremental: one record against the subjects that exist, without recomputing the rest.
+CREATE FUNCTION supervision.dc_match_record(p_record bigint) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    t      record;
+    r      supervision.subject_record;
+    best   record;
+    v_sub  bigint;
+    v_old  bigint;
+    v_json jsonb;
+    v_decision text;
+BEGIN
+    SELECT * INTO r FROM supervision.subject_record WHERE id = p_record;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no subject record has id %', p_record USING ERRCODE = 'no_data_found';
+    END IF;
+    v_old := r.entity_id;
+    IF r.deleted THEN
+        UPDATE supervision.subject_record SET entity_id = NULL, match_confidence = NULL WHERE id = p_record;
+        IF v_old IS NOT NULL THEN PERFORM supervision.dc_golden(ARRAY[v_old]); END IF;
+        RETURN jsonb_build_object('record_id', p_record, 'decision', 'withdrawn');
+    END IF;
+    t := supervision.dc_thresholds();
+    v_json := jsonb_build_object('name', r.name, 'uscc', r.uscc, 'address', r.address,
+                                 'division_code', r.division_code, 'legal_representative', r.legal_representative);
+    -- candidates share a blocking key with the record; a "not the same" decision rules a subject out,
+    -- a "the same" decision chooses it
+    SELECT c.entity_id, max(CASE WHEN d.same THEN 'Infinity'::float8
+                                 ELSE supervision.match_score(v_json, jsonb_build_object('name', c.name, 'uscc', c.uscc,
+                                          'address', c.address, 'division_code', c.division_code,
+                                          'legal_representative', c.legal_representative), t.model_id) END) AS score,
+           bool_or(d.same IS FALSE) AS vetoed,
+           (array_agg(c.id ORDER BY c.id))[1] AS witness
+      INTO best
+      FROM (SELECT x.* FROM supervision.subject_record x
+             WHERE x.id <> r.id AND NOT x.deleted AND x.entity_id IS NOT NULL
+               AND ((r.uscc IS NOT NULL AND x.uscc = r.uscc) OR x.name_core = r.name_core OR x.pinyin_key = r.pinyin_key
+                    OR (x.division_code = r.division_code AND x.name_bigrams && r.name_bigrams))
+             LIMIT 500) c
+      LEFT JOIN supervision.match_decision d
+             ON d.record_a = least(r.id, c.id) AND d.record_b = greatest(r.id, c.id)
+     GROUP BY c.entity_id
+    HAVING NOT bool_or(d.same IS FALSE)
+     ORDER BY 2 DESC NULLS LAST, 1
+     LIMIT 1;
+    IF best.entity_id IS NOT NULL AND best.score >= t.upper THEN
+        v_sub := best.entity_id;
+        v_decision := 'match';
+    ELSE
+        v_sub := CASE WHEN v_old IS NOT NULL AND NOT EXISTS (SELECT 1 FROM supervision.subject_record o
+                                                            WHERE o.entity_id = v_old AND o.id <> r.id AND NOT o.deleted)
+                      THEN v_old ELSE supervision.dc_new_subject(r.id) END;
+        v_decision := CASE WHEN best.entity_id IS NOT NULL AND best.score >= t.lower THEN 'review' ELSE 'new' END;
+        IF v_decision = 'review' THEN
+            INSERT INTO supervision.match_review (record_a, record_b, score, probability)
+            VALUES (least(r.id, best.witness), greatest(r.id, best.witness), best.score,
+                    1 / (1 + power(2::float8, -least(best.score, 1000))))
+            ON CONFLICT (record_a, record_b) DO NOTHING;
+        END IF;
+    END IF;
+    UPDATE supervision.subject_record SET entity_id = v_sub,
+           match_confidence = CASE WHEN v_decision = 'match' THEN 1 / (1 + power(2::float8, -least(best.score, 1000))) ELSE 1 END
+     WHERE id = r.id;
+    PERFORM supervision.dc_golden(array_remove(ARRAY[v_sub, v_old], NULL));
+    RETURN jsonb_build_object('record_id', r.id, 'subject_id', v_sub, 'decision', v_decision,
+                              'score', best.score, 'candidate_subject', best.entity_id);
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_match_record(bigint) IS
+    'Incremental matching: links one subject record to the best existing subject (score at or above the model''s upper threshold), else opens a new subject; the uncertain band goes to the review queue';
+
+-- A human decision on two records. It is kept for ever and applied at once.
+CREATE FUNCTION supervision.match_decide(p_record_a bigint, p_record_b bigint, p_same boolean, p_note text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    a supervision.subject_record;
+    b supervision.subject_record;
+    v_lo bigint := least(p_record_a, p_record_b);
+    v_hi bigint := greatest(p_record_a, p_record_b);
+    v_target bigint;
+    v_split jsonb;
+BEGIN
+    IF NOT (supervision.actor_is_admin() OR pg_has_role(supervision.actor_role(), 'supervision_officer', 'MEMBER')) THEN
+        RAISE EXCEPTION 'role "%" may not decide matches', supervision.actor_role() USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_record_a IS NULL OR p_record_b IS NULL THEN
+        PERFORM supervision.field_error(CASE WHEN p_record_a IS NULL THEN 'record_a' ELSE 'record_b' END,
+                                        'two subject record ids are required', NULL, '23502');
+    END IF;
+    IF p_same IS NULL THEN
+        PERFORM supervision.field_error('same', 'true (the same subject) or false (not the same) is required', NULL, '23502');
+    END IF;
+    IF v_lo = v_hi THEN
+        PERFORM supervision.field_error('record_b', 'a record is always the same as itself', v_hi::text);
+    END IF;
+    SELECT * INTO a FROM supervision.subject_record WHERE id = v_lo;
+    SELECT * INTO b FROM supervision.subject_record WHERE id = v_hi;
+    IF a.id IS NULL OR b.id IS NULL THEN
+        RAISE EXCEPTION 'no subject record has id %', CASE WHEN a.id IS NULL THEN v_lo ELSE v_hi END
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO supervision.match_decision (record_a, record_b, same, note, decided_by)
+    VALUES (v_lo, v_hi, p_same, p_note, supervision.actor_person())
+    ON CONFLICT (record_a, record_b) DO UPDATE SET same = EXCLUDED.same, note = EXCLUDED.note,
+        decided_by = EXCLUDED.decided_by, decided_at = now();
+    UPDATE supervision.match_review SET status = 'decided', closed_at = now()
+     WHERE record_a = v_lo AND record_b = v_hi AND status <> 'decided';
+    IF p_same AND a.entity_id IS DISTINCT FROM b.entity_id THEN
+        -- merge b's subject into a's
+        v_target := coalesce(a.entity_id, b.entity_id);
+        UPDATE supervision.subject_record SET entity_id = v_target, match_confidence = 1
+         WHERE entity_id = b.entity_id OR id IN (v_lo, v_hi);
+        UPDATE supervision.subject SET merged_into = v_target, record_count = 0, updated_at = now()
+         WHERE id = b.entity_id AND id <> v_target;
+        PERFORM supervision.dc_golden(ARRAY[v_target]);
+    ELSIF NOT p_same AND a.entity_id = b.entity_id THEN
+        -- split: resolve that subject's records again, under every decision
+        v_split := supervision.dc_reresolve(a.entity_id);
+    END IF;
+    RETURN jsonb_build_object('record_a', v_lo, 'record_b', v_hi, 'same', p_same,
+               'subject_a', (SELECT entity_id FROM supervision.subject_record WHERE id = v_lo),
+               'subject_b', (SELECT entity_id FROM supervision.subject_record WHERE id = v_hi));
+END
+$$;
+COMMENT ON FUNCTION supervision.match_decide(bigint, bigint, boolean, text) IS
+    'Records a human decision on two subject records (the same or not), closes the review item and applies it: merging their subjects or splitting one; every later resolution keeps it';
+
+-- Resolves the records of one subject again (after a "not the same" decision).
+CREATE FUNCTION supervision.dc_reresolve(p_subject bigint) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+    t record;
+    c record;
+    v_first boolean := true;
+    v_sub bigint;
+    v_subjects bigint[] := ARRAY[p_subject];
+BEGIN
+    t := supervision.dc_thresholds();
+    CREATE TEMP TABLE IF NOT EXISTS dc_one (id text, name text, uscc text, address text, division_code text,
+                                            legal_representative text) ON COMMIT DROP;
+    CREATE TEMP TABLE IF NOT EXISTS dc_one_decisions (id_a text, id_b text, same boolean) ON COMMIT DROP;
+    DELETE FROM dc_one; DELETE FROM dc_one_decisions;
+    INSERT INTO dc_one SELECT i.* FROM supervision.subject_record_input i
+      JOIN supervision.subject_record r ON r.id = i.id::bigint WHERE r.entity_id = p_subject;
+    INSERT INTO dc_one_decisions SELECT p.* FROM supervision.match_decision_pairs p
+     WHERE p.id_a IN (SELECT id FROM dc_one) AND p.id_b IN (SELECT id FROM dc_one);
+    -- the biggest cluster keeps the subject, the others get new ones
+    FOR c IN
+        SELECT x.entity_id, array_agg(x.record_id::bigint) AS records, count(*) AS n
+          FROM supervision.resolve_entities('pg_temp.dc_one'::regclass, t.model_id, 'pg_temp.dc_one_decisions'::regclass) x
+         GROUP BY x.entity_id ORDER BY count(*) DESC, x.entity_id
+    LOOP
+        IF v_first THEN
+            v_sub := p_subject; v_first := false;
+        ELSE
+            v_sub := supervision.dc_new_subject(c.records[1]);
+            v_subjects := v_subjects || v_sub;
+        END IF;
+        UPDATE supervision.subject_record SET entity_id = v_sub WHERE id = ANY (c.records);
+    END LOOP;
+    PERFORM supervision.dc_golden(v_subjects);
+    RETURN jsonb_build_object('subjects', to_jsonb(v_subjects));
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_reresolve(bigint) IS
+    'Resolves the records of one subject again under every human decision; the largest cluster keeps the subject';
+
+-- Fuzzy search over subjects (查询检索): candidates through the blocking keys
+-- and the rarer bigrams of the query, ranked by the matching engine's score.
+CREATE FUNCTION supervision.subject_search(p_query text, p_max integer DEFAULT 20)
+RETURNS TABLE (subject_id bigint, name text, uscc text, division_code text, address text, score float8)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_code  text := supervision.uscc_normalize(p_query);
+    v_core  text;
+    v_py    text;
+    v_bi    text[];
+    v_rare  text[];
+    t       record;
+BEGIN
+    IF p_query IS NULL OR btrim(p_query) = '' THEN
+        PERFORM supervision.field_error('query', 'must not be empty', p_query);
+    END IF;
+    IF p_max IS NULL OR p_max < 1 OR p_max > 1000 THEN
+        PERFORM supervision.field_error('max', 'expected 1 to 1000', p_max::text);
+    END IF;
+    IF NOT (supervision.actor_is_admin() OR pg_has_role(supervision.actor_role(), 'supervision_officer', 'MEMBER')
+            OR pg_has_role(supervision.actor_role(), 'supervision_auditor', 'MEMBER')) THEN
+        RAISE EXCEPTION 'role "%" may not search subjects', supervision.actor_role() USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF supervision.uscc_valid(v_code) THEN
+        RETURN QUERY SELECT s.id, s.name, s.uscc, s.division_code, s.address, 'Infinity'::float8
+                       FROM supervision.subject s WHERE s.uscc = v_code AND s.merged_into IS NULL LIMIT p_max;
+        RETURN;
+    END IF;
+    t := supervision.dc_thresholds();
+    v_core := supervision.name_core(p_query);
+    v_py := supervision.pinyin_key(v_core);
+    v_bi := supervision.text_bigrams(v_core);
+    -- bigrams that are not among the most common ones select few candidates through the GIN index
+    SELECT array_agg(b) INTO v_rare FROM unnest(v_bi) b
+     WHERE NOT EXISTS (SELECT 1 FROM pg_stats st, unnest(st.most_common_elems::text::text[]) e
+                        WHERE st.schemaname = 'supervision' AND st.tablename = 'subject' AND st.attname = 'name_bigrams'
+                          AND e = b);
+    RETURN QUERY
+    SELECT c.id, c.name, c.uscc, c.division_code, c.address,
+           supervision.match_score(jsonb_build_object('name', p_query), jsonb_build_object('name', c.name), t.model_id) AS score
+      FROM (SELECT s.* FROM supervision.subject s
+             WHERE s.merged_into IS NULL
+               AND (s.name_core = v_core OR s.pinyin_key = v_py
+                    OR s.name_bigrams && coalesce(v_rare, v_bi))
+             LIMIT 2000) c
+     ORDER BY score DESC, c.id
+     LIMIT p_max;
+END
+$$;
+COMMENT ON FUNCTION supervision.subject_search(text, integer) IS
+    'Fuzzy search over subjects: a credit code finds its subject; a name finds subjects with the same core, the same pinyin or shared rarer bigrams, ranked by the matching engine''s name score';
+
+---------------------------------------------------------------------------
+-- Lineage, comparison, quality reports
+---------------------------------------------------------------------------
+
+-- Where each value of a golden record came from.
+CREATE FUNCTION supervision.subject_lineage(p_subject bigint)
+RETURNS TABLE (field text, value text, record_id bigint, source text, batch_id bigint, batch_no text, raw_id bigint,
+               row_no integer, survivorship_rule text, cleaning_rule text, value_as_received jsonb)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT l.key, to_jsonb(s) ->> l.key, (l.value ->> 'record_id')::bigint, l.value ->> 'source',
+           (l.value ->> 'batch_id')::bigint, l.value ->> 'batch_no', (l.value ->> 'raw_id')::bigint, r.row_no,
+           l.value ->> 'rule', l.value -> 'cleaning' ->> 'rule',
+           coalesce(l.value -> 'cleaning' -> 'from', r.payload -> l.key)
+      FROM supervision.subject s
+      CROSS JOIN LATERAL jsonb_each(s.lineage) l
+      LEFT JOIN supervision.ingest_raw r ON r.id = (l.value ->> 'raw_id')::bigint
+     WHERE s.id = p_subject
+     ORDER BY l.key;
+END;
+COMMENT ON FUNCTION supervision.subject_lineage(bigint) IS
+    'Lineage of a golden record: for each field the record, source, batch, raw row, survivorship rule, cleaning rule and the value as received';
+
+-- 比对: the same subject's values that disagree across sources.
+CREATE FUNCTION supervision.subject_comparison(p_subject bigint DEFAULT NULL)
+RETURNS TABLE (subject_id bigint, field text, distinct_values integer, values_by_source jsonb)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    WITH v AS (
+        SELECT r.entity_id, f.key AS field, f.value #>> '{}' AS value, r.source_code,
+               CASE f.key WHEN 'address' THEN regexp_replace(normalize(f.value #>> '{}', NFKC), '[[:space:][:punct:]]', '', 'g')
+                          ELSE upper(btrim(f.value #>> '{}')) END AS cmp
+          FROM supervision.subject_record r
+          CROSS JOIN LATERAL jsonb_each(jsonb_build_object('uscc', r.uscc, 'name', r.name,
+                         'legal_representative', r.legal_representative, 'address', r.address,
+                         'division_code', r.division_code, 'industry_code', r.industry_code, 'phone', r.phone,
+                         'status', r.status, 'established_on', r.established_on)) f
+         WHERE NOT r.deleted AND r.entity_id IS NOT NULL AND jsonb_typeof(f.value) <> 'null'
+           AND (p_subject IS NULL OR r.entity_id = p_subject)
+    )
+    SELECT v.entity_id, v.field, count(DISTINCT v.cmp)::int,
+           jsonb_agg(jsonb_build_object('source', v.source_code, 'value', v.value) ORDER BY v.source_code, v.value)
+      FROM v
+     GROUP BY v.entity_id, v.field
+    HAVING count(DISTINCT v.cmp) > 1 AND count(DISTINCT v.source_code) > 1
+     ORDER BY 1, 2;
+END;
+COMMENT ON FUNCTION supervision.subject_comparison(bigint) IS
+    '比对: fields on which the sources of one subject disagree (addresses compared after NFKC and without spaces or punctuation)';
+
+-- Quality of one batch: outcomes, reasons grouped by field and rule, warnings, completeness.
+CREATE FUNCTION supervision.dq_report_batch(p_batch bigint) RETURNS jsonb
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT supervision.ingest_batch_summary(p_batch) || jsonb_build_object(
+        'accept_rate', (SELECT round(b.rows_accepted::numeric / nullif(b.rows_total - b.rows_duplicate, 0), 4)
+                          FROM supervision.ingest_batch b WHERE b.id = p_batch),
+        'reasons', (SELECT coalesce(jsonb_agg(x ORDER BY x.n DESC, x.field, x.rule), '[]') FROM (
+                      SELECT e ->> 'field' AS field, e ->> 'rule' AS rule, count(*) AS n, min(r.row_no) AS first_row,
+                             min(e ->> 'message') AS example
+                        FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id,
+                             jsonb_array_elements(o.reasons) e
+                       WHERE r.batch_id = p_batch GROUP BY 1, 2) x),
+        'warnings', (SELECT coalesce(jsonb_agg(x ORDER BY x.n DESC, x.field, x.rule), '[]') FROM (
+                      SELECT e ->> 'field' AS field, e ->> 'rule' AS rule, count(*) AS n
+                        FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id,
+                             jsonb_array_elements(o.warnings) e
+                       WHERE r.batch_id = p_batch GROUP BY 1, 2) x),
+        'cleaned', (SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM (
+                      SELECT k, count(*) AS n
+                        FROM supervision.subject_record s, jsonb_object_keys(s.cleaning) k
+                       WHERE s.batch_id = p_batch GROUP BY k) x),
+        'completeness', (SELECT jsonb_build_object(
+                      'uscc', round(avg((s.uscc IS NOT NULL)::int), 4),
+                      'legal_representative', round(avg((s.legal_representative IS NOT NULL)::int), 4),
+                      'address', round(avg((s.address IS NOT NULL)::int), 4),
+                      'division_code', round(avg((s.division_code IS NOT NULL)::int), 4),
+                      'phone', round(avg((s.phone IS NOT NULL)::int), 4))
+                        FROM supervision.subject_record s WHERE s.batch_id = p_batch));
+END;
+COMMENT ON FUNCTION supervision.dq_report_batch(bigint) IS
+    'Quality report of a batch: counts, accept rate, rejection reasons and warnings by field and rule, values cleaned per field, completeness of accepted subject records';
+
+CREATE VIEW supervision.dq_source_quality AS
+    SELECT b.source_code, b.kind, count(*) AS batches, sum(b.rows_total) AS rows_total,
+           sum(b.rows_accepted) AS rows_accepted, sum(b.rows_rejected) AS rows_rejected,
+           sum(b.rows_duplicate) AS rows_duplicate,
+           round(sum(b.rows_accepted)::numeric / nullif(sum(b.rows_total - b.rows_duplicate), 0), 4) AS accept_rate,
+           max(b.received_at) AS last_received
+      FROM supervision.ingest_batch b
+     GROUP BY b.source_code, b.kind;
+COMMENT ON VIEW supervision.dq_source_quality IS 'Quality per source and kind: batches, rows, accepted, rejected, duplicates, accept rate';
+
+CREATE VIEW supervision.dq_reason_summary AS
+    SELECT r.source_code, r.kind, e ->> 'field' AS field, e ->> 'rule' AS rule, count(*) AS rows_rejected
+      FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id,
+           jsonb_array_elements(o.reasons) e
+     GROUP BY 1, 2, 3, 4;
+COMMENT ON VIEW supervision.dq_reason_summary IS 'Rejection reasons per source, kind, field and rule';
+
+ALTER TABLE supervision.match_decision ENABLE ROW LEVEL SECURITY;
+ALTER TABLE supervision.match_review ENABLE ROW LEVEL SECURITY;
+CREATE POLICY read_all ON supervision.match_decision FOR SELECT
+    TO supervision_admin, supervision_auditor, supervision_officer USING (true);
+CREATE POLICY read_all ON supervision.match_review FOR SELECT
+    TO supervision_admin, supervision_auditor, supervision_officer USING (true);
+REVOKE ALL ON supervision.match_decision, supervision.match_review, supervision.subject_record_input,
+    supervision.match_decision_pairs, supervision.dq_source_quality, supervision.dq_reason_summary FROM PUBLIC;
+GRANT SELECT ON supervision.match_decision, supervision.match_review, supervision.dq_source_quality,
+    supervision.dq_reason_summary TO supervision_admin, supervision_auditor, supervision_officer;
+SELECT supervision.audit_attach('supervision.match_decision');
+SELECT pg_catalog.pg_extension_config_dump('supervision.match_decision', '');
+SELECT pg_catalog.pg_extension_config_dump('supervision.match_review', '');
+REVOKE ALL ON FUNCTION supervision.dc_resolve(), supervision.dc_match_record(bigint),
+    supervision.match_decide(bigint, bigint, boolean, text), supervision.dc_reresolve(bigint),
+    supervision.dc_golden(bigint[]), supervision.dc_new_subject(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supervision.dc_resolve() TO supervision_admin;
+GRANT EXECUTE ON FUNCTION supervision.match_decide(bigint, bigint, boolean, text) TO supervision_admin, supervision_officer;
+
+-- The linking functions build golden records with PostGIS points: pin their
+-- search_path to the schema PostGIS lives in.
+DO $$
+DECLARE
+    v_schema name;
+    f text;
+BEGIN
+    SELECT n.nspname INTO v_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+     WHERE e.extname = 'postgis';
+    FOREACH f IN ARRAY ARRAY['supervision.dc_resolve()', 'supervision.dc_match_record(bigint)',
+                             'supervision.match_decide(bigint, bigint, boolean, text)',
+                             'supervision.subject_search(text, integer)'] LOOP
+        EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, v_schema);
+    END LOOP;
 END
 $$;
