@@ -1773,6 +1773,25 @@ END;
 COMMENT ON FUNCTION supervision.subject_lineage(bigint) IS
     'Lineage of a golden record: for each field the record, source, batch, raw row, survivorship rule, cleaning rule and the value as received';
 
+-- Where each value of a cleaned record came from: the raw row, its batch, and the cleaning or mapping rule.
+CREATE FUNCTION supervision.subject_record_lineage(p_record bigint)
+RETURNS TABLE (field text, value text, value_as_received jsonb, rule text, raw_id bigint, row_no integer,
+               batch_id bigint, batch_no text, source text, received_at timestamptz)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+    SELECT f.field, to_jsonb(s) ->> f.field, coalesce(s.cleaning -> f.field -> 'from', r.payload -> f.field),
+           coalesce(s.cleaning -> f.field ->> 'rule', 'as_received'), r.id, r.row_no, b.id, b.batch_no, b.source_code,
+           r.received_at
+      FROM supervision.subject_record s
+      JOIN supervision.ingest_raw r ON r.id = s.raw_id
+      JOIN supervision.ingest_batch b ON b.id = r.batch_id
+      JOIN supervision.dq_field f ON f.kind = 'subject' AND f.field NOT IN ('lon', 'lat')
+     WHERE s.id = p_record AND (r.payload ? f.field OR s.cleaning ? f.field)
+     ORDER BY f.field;
+END;
+COMMENT ON FUNCTION supervision.subject_record_lineage(bigint) IS
+    'Lineage of a cleaned subject record: per field the value, the value as received, the cleaning or mapping rule, and the raw row and batch it came from';
+
 -- 比对: the same subject's values that disagree across sources.
 CREATE FUNCTION supervision.subject_comparison(p_subject bigint DEFAULT NULL)
 RETURNS TABLE (subject_id bigint, field text, distinct_values integer, values_by_source jsonb)

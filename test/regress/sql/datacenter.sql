@@ -159,6 +159,9 @@ SELECT r.source_code, r.source_key, r.name, s.id = (SELECT entity_id FROM superv
 SELECT l.field, l.value, l.source, l.survivorship_rule, l.cleaning_rule, l.value_as_received #>> '{}' AS as_received
   FROM supervision.subject_lineage((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')) l
  ORDER BY l.field;
+-- and each value of a cleaned record: the raw row, the batch and the rule
+SELECT l.field, l.value, l.value_as_received #>> '{}' AS as_received, l.rule, l.source, l.batch_no, l.row_no
+  FROM supervision.subject_record_lineage((SELECT id FROM supervision.subject_record WHERE source_key = 'T-3')) l;
 -- 比对: where the sources disagree
 SELECT field, distinct_values, values_by_source
   FROM supervision.subject_comparison((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1'));
