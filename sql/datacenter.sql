@@ -1735,15 +1735,18 @@ BEGIN
      WHERE NOT EXISTS (SELECT 1 FROM pg_stats st, unnest(st.most_common_elems::text::text[]) e
                         WHERE st.schemaname = 'supervision' AND st.tablename = 'subject' AND st.attname = 'name_bigrams'
                           AND e = b);
+    -- ties on the engine's score (it compares name cores) go to the closest full name
     RETURN QUERY
-    SELECT c.id, c.name, c.uscc, c.division_code, c.address,
-           supervision.match_score(jsonb_build_object('name', p_query), jsonb_build_object('name', c.name), t.model_id) AS score
-      FROM (SELECT s.* FROM supervision.subject s
-             WHERE s.merged_into IS NULL
-               AND (s.name_core = v_core OR s.pinyin_key = v_py
-                    OR s.name_bigrams && coalesce(v_rare, v_bi))
-             LIMIT 2000) c
-     ORDER BY score DESC, c.id
+    SELECT c.id, c.name, c.uscc, c.division_code, c.address, c.score
+      FROM (SELECT s.*, supervision.match_score(jsonb_build_object('name', p_query), jsonb_build_object('name', s.name),
+                                                t.model_id) AS score,
+                   supervision.jaro_winkler(supervision.name_normalize(p_query), supervision.name_normalize(s.name)) AS closeness
+              FROM (SELECT x.* FROM supervision.subject x
+                     WHERE x.merged_into IS NULL
+                       AND (x.name_core = v_core OR x.pinyin_key = v_py
+                            OR x.name_bigrams && coalesce(v_rare, v_bi))
+                     LIMIT 2000) s) c
+     ORDER BY c.score DESC, c.closeness DESC, c.id
      LIMIT p_max;
 END
 $$;
