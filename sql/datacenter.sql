@@ -531,14 +531,14 @@ BEGIN
     IF m IS NULL THEN
         m := regexp_match(btrim(p), '^([0-9]{4})([0-9]{2})([0-9]{2})$');
     END IF;
-    IF m IS NULL THEN
+    IF m IS NULL OR m[2]::int NOT BETWEEN 1 AND 12 OR m[3]::int < 1 OR m[1]::int < 1 THEN
         RETURN NULL;
     END IF;
-    BEGIN
-        RETURN make_date(m[1]::int, m[2]::int, m[3]::int);
-    EXCEPTION WHEN datetime_field_overflow OR invalid_datetime_format THEN
+    -- no exception block (a subtransaction per value): check the day against the month's length
+    IF m[3]::int > extract(day FROM make_date(m[1]::int, m[2]::int, 1) + interval '1 month' - interval '1 day') THEN
         RETURN NULL;
-    END;
+    END IF;
+    RETURN make_date(m[1]::int, m[2]::int, m[3]::int);
 END
 $$;
 COMMENT ON FUNCTION supervision.parse_date(text) IS
@@ -662,14 +662,13 @@ BEGIN
             RETURN;
         END IF;
     ELSIF p_type = 'number' THEN
-        BEGIN
-            v_num := btrim(v_raw)::numeric;
-            value := v_num::text;
-        EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
+        IF btrim(v_raw) !~ '^[+-]?([0-9]{1,15}(\.[0-9]{0,15})?|\.[0-9]{1,15})$' THEN
             error := format('"%s" is not a number', v_raw);
             value := NULL;
             RETURN;
-        END;
+        END IF;
+        v_num := btrim(v_raw)::numeric;
+        value := v_num::text;
     END IF;
     IF value = '' THEN
         value := NULL;
@@ -751,13 +750,15 @@ CREATE FUNCTION supervision.dq_process(p_kind text, p_source text, p_payload jso
     OUT cleaned jsonb, OUT cleaning jsonb, OUT reasons jsonb, OUT warnings jsonb)
 LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
-    f   record;
+    v_fields jsonb;
+    v_map    jsonb;
     c   record;
     r   supervision.dq_rule;
     k   text;
     v   jsonb;
-    m   text;
+    f   jsonb;
     msg text;
+    v_unreadable text[] := '{}';
 BEGIN
     cleaned := '{}'; cleaning := '{}'; reasons := '[]'; warnings := '[]';
     IF p_payload IS NULL OR jsonb_typeof(p_payload) <> 'object' THEN
@@ -765,43 +766,51 @@ BEGIN
                        'message', format('the row is %s, not a JSON object', coalesce(supervision.dq_json_kind(p_payload), 'a null'))));
         RETURN;
     END IF;
-    FOR k IN SELECT jsonb_object_keys(p_payload) LOOP
-        IF NOT EXISTS (SELECT 1 FROM supervision.dq_field d WHERE d.kind = p_kind AND d.field = k) THEN
+    -- the kind's fields and the source's mappings, read once per row
+    SELECT jsonb_object_agg(d.field, jsonb_build_array(d.type, d.max_length)) INTO v_fields
+      FROM supervision.dq_field d WHERE d.kind = p_kind;
+    SELECT jsonb_object_agg(m.field || chr(31) || m.local_value, m.standard_value) INTO v_map
+      FROM supervision.dq_code_map m WHERE m.source_code = p_source AND m.kind = p_kind;
+    FOR k, v IN SELECT e.key, e.value FROM jsonb_each(p_payload) e ORDER BY e.key LOOP
+        f := v_fields -> k;
+        IF f IS NULL THEN
             reasons := reasons || jsonb_build_object('field', k, 'rule', 'unknown_field',
                            'message', format('field %s is not a field of a %s row', k, p_kind),
-                           'value', left(p_payload ->> k, 200));
+                           'value', left(v #>> '{}', 200));
+            CONTINUE;
         END IF;
-    END LOOP;
-    FOR f IN SELECT * FROM supervision.dq_field d WHERE d.kind = p_kind ORDER BY d.field LOOP
-        v := p_payload -> f.field;
-        IF v IS NULL THEN CONTINUE; END IF;
         -- standardisation: the source's local value -> the provincial one
-        IF jsonb_typeof(v) IN ('string', 'number') THEN
-            SELECT standard_value INTO m FROM supervision.dq_code_map cm
-             WHERE cm.source_code = p_source AND cm.kind = p_kind AND cm.field = f.field AND cm.local_value = v #>> '{}';
-            IF FOUND THEN
-                cleaning := cleaning || jsonb_build_object(f.field, jsonb_build_object('from', v, 'rule', 'code_map'));
-                v := to_jsonb(m);
-            END IF;
+        IF v_map IS NOT NULL AND jsonb_typeof(v) IN ('string', 'number') AND v_map ? (k || chr(31) || (v #>> '{}')) THEN
+            cleaning := cleaning || jsonb_build_object(k, jsonb_build_object('from', v, 'rule', 'code_map'));
+            v := v_map -> (k || chr(31) || (v #>> '{}'));
         END IF;
-        c := supervision.dq_clean(f.type, f.max_length, v);
+        c := supervision.dq_clean(f ->> 0, (f ->> 1)::int, v);
         IF c.error IS NOT NULL THEN
-            reasons := reasons || jsonb_build_object('field', f.field, 'rule', 'type',
-                           'message', format('field %s: %s', f.field, c.error), 'value', left(v #>> '{}', 200));
+            reasons := reasons || jsonb_build_object('field', k, 'rule', 'type',
+                           'message', format('field %s: %s', k, c.error), 'value', left(v #>> '{}', 200));
+            v_unreadable := v_unreadable || k;
             CONTINUE;
         END IF;
         IF c.value IS NOT NULL THEN
-            cleaned := cleaned || jsonb_build_object(f.field, c.value);
+            cleaned := cleaned || jsonb_build_object(k, c.value);
         END IF;
-        IF c.rule IS NOT NULL AND NOT cleaning ? f.field THEN
-            cleaning := cleaning || jsonb_build_object(f.field, jsonb_build_object('from', v, 'rule', c.rule));
+        IF c.rule IS NOT NULL AND NOT cleaning ? k THEN
+            cleaning := cleaning || jsonb_build_object(k, jsonb_build_object('from', v, 'rule', c.rule));
         END IF;
     END LOOP;
     FOR r IN SELECT * FROM supervision.dq_rule d WHERE d.kind = p_kind AND d.active ORDER BY d.field, d.id LOOP
-        IF reasons @> jsonb_build_array(jsonb_build_object('field', r.field, 'rule', 'type')) THEN
-            CONTINUE;                     -- unreadable already
-        END IF;
-        msg := supervision.dq_rule_fails(r, cleaned);
+        CONTINUE WHEN r.field = ANY (v_unreadable);          -- unreadable already
+        -- the common checks inline (this runs for every rule of every row); the rest in dq_rule_fails
+        k := cleaned ->> r.field;
+        msg := CASE
+            WHEN r.check_type = 'required' THEN CASE WHEN k IS NULL THEN r.message END
+            WHEN k IS NULL THEN NULL
+            WHEN r.check_type = 'regex' THEN CASE WHEN k !~ (r.params ->> 'pattern') THEN r.message END
+            WHEN r.check_type = 'uscc' THEN CASE WHEN NOT supervision.uscc_valid(k)
+                                                 THEN r.message || ': ' || supervision.uscc_invalid_reason(k) END
+            WHEN r.check_type = 'enum' THEN CASE WHEN NOT (r.params -> 'values') ? k
+                                                 THEN supervision.dq_rule_fails(r, cleaned) END
+            ELSE supervision.dq_rule_fails(r, cleaned) END;
         IF msg IS NOT NULL THEN
             IF r.severity = 'reject' THEN
                 reasons := reasons || jsonb_build_object('field', r.field, 'rule', r.check_type, 'rule_id', r.id,
