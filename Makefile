@@ -15,6 +15,8 @@ SQL_SOURCES = \
 	sql/matching_text.sql \
 	sql/matching.sql \
 	sql/datacenter.sql \
+	sql/calendar.sql \
+	sql/sampling.sql \
 	sql/api.sql
 
 MODULE_big = $(EXTENSION)

@@ -1,0 +1,1 @@
+-- Double-random inspections (placeholder; being written).
