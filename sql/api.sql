@@ -105,12 +105,21 @@ GRANT EXECUTE ON FUNCTION supervision.catalog_draft(jsonb), supervision.catalog_
 -- Data center over HTTP.
 CREATE FUNCTION supervision_api.ingest(kind text, source text, source_key text, payload jsonb, op text DEFAULT 'i')
 RETURNS jsonb
-LANGUAGE sql
-BEGIN ATOMIC
-    SELECT supervision.ingest_record(kind, source, source_key, payload, op, 'api');
-END;
+LANGUAGE plpgsql
+AS $$
+DECLARE v_result jsonb;
+BEGIN
+    v_result := supervision.ingest_record(kind, source, source_key, payload, op, 'api');
+    -- a rejected record is kept with its reasons (the transaction commits); the HTTP client still gets an
+    -- error status (PostgREST reads response.status) with the reasons in the body
+    IF v_result ->> 'status' = 'rejected' THEN
+        PERFORM set_config('response.status', '422', true);
+    END IF;
+    RETURN v_result;
+END
+$$;
 COMMENT ON FUNCTION supervision_api.ingest(text, text, text, jsonb, text) IS
-    'Sends one record (kind, source, key in the source, JSON payload, operation i/u/d); returns status, reasons, warnings, record id and, for subjects, the link made';
+    'Sends one record (kind, source, key in the source, JSON payload, operation i/u/d); returns status, reasons, warnings, record id and, for subjects, the link made; a rejected record answers HTTP 422 (kept, with its reasons)';
 
 CREATE FUNCTION supervision_api.subject_search(q text, max integer DEFAULT 20) RETURNS jsonb
 LANGUAGE sql STABLE
@@ -121,7 +130,7 @@ END;
 COMMENT ON FUNCTION supervision_api.subject_search(text, integer) IS 'Fuzzy search over supervised objects by name or credit code';
 
 CREATE FUNCTION supervision_api.subject(id bigint) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT jsonb_build_object('subject', to_jsonb(s) - 'name_bigrams' - 'lineage'
                                          || jsonb_build_object('phone', supervision.personal_data(s.phone, 'phone')),

@@ -43,10 +43,10 @@ CREATE TABLE supervision.ingest_batch (
     rows_accepted integer NOT NULL DEFAULT 0,
     rows_rejected integer NOT NULL DEFAULT 0,
     rows_duplicate integer NOT NULL DEFAULT 0,
-    UNIQUE (source_code, kind, batch_no)
+    UNIQUE (source_code, kind, channel, batch_no)
 );
 COMMENT ON TABLE supervision.ingest_batch IS
-    'Batches of incoming data: source, kind, batch number (e.g. date + sequence 2019041100002), channel, counts; a batch is processed once';
+    'Batches of incoming data: source, kind, channel, batch number (e.g. date + sequence 2019041100002), counts; a bulk batch is processed once; single records of a day share one open batch per channel';
 
 -- Every incoming row, exactly as received. Never updated or deleted.
 CREATE TABLE supervision.ingest_raw (
@@ -100,6 +100,7 @@ CREATE TRIGGER ingest_outcome_immutable BEFORE UPDATE OR DELETE ON supervision.i
 
 -- Bulk loading: COPY rows here, then call supervision.ingest_process().
 CREATE TABLE supervision.ingest_staging (
+    staged_seq  bigint GENERATED ALWAYS AS IDENTITY,
     source_code text NOT NULL,
     kind        text NOT NULL,
     batch_no    text NOT NULL,
@@ -113,6 +114,7 @@ COMMENT ON TABLE supervision.ingest_staging IS
 
 -- The same for flat files of subjects: one text column per field.
 CREATE TABLE supervision.ingest_staging_subject (
+    staged_seq  bigint GENERATED ALWAYS AS IDENTITY,
     source_code text NOT NULL,
     batch_no    text NOT NULL,
     source_key  text,
@@ -787,7 +789,9 @@ BEGIN
         c := supervision.dq_clean(f ->> 0, (f ->> 1)::int, v);
         IF c.error IS NOT NULL THEN
             reasons := reasons || jsonb_build_object('field', k, 'rule', 'type',
-                           'message', format('field %s: %s', k, c.error), 'value', left(v #>> '{}', 200));
+                           'message', format('field %s: %s', k, CASE WHEN f ->> 0 = 'phone' OR k = 'id_number'
+                                                                      THEN 'not readable' ELSE c.error END),
+                           'value', CASE WHEN f ->> 0 = 'phone' OR k = 'id_number' THEN NULL ELSE left(v #>> '{}', 200) END);
             v_unreadable := v_unreadable || k;
             CONTINUE;
         END IF;
@@ -798,6 +802,10 @@ BEGIN
             cleaning := cleaning || jsonb_build_object(k, jsonb_build_object('from', v, 'rule', c.rule));
         END IF;
     END LOOP;
+    IF p_kind = 'subject' AND (cleaned ? 'lon') <> (cleaned ? 'lat') THEN
+        reasons := reasons || jsonb_build_object('field', CASE WHEN cleaned ? 'lon' THEN 'lat' ELSE 'lon' END,
+                       'rule', 'required', 'message', 'a location needs both lon and lat');
+    END IF;
     FOR r IN SELECT * FROM supervision.dq_rule d WHERE d.kind = p_kind AND d.active ORDER BY d.field, d.id LOOP
         CONTINUE WHEN r.field = ANY (v_unreadable);          -- unreadable already
         -- the common checks inline (this runs for every rule of every row); the rest in dq_rule_fails
@@ -814,10 +822,12 @@ BEGIN
         IF msg IS NOT NULL THEN
             IF r.severity = 'reject' THEN
                 reasons := reasons || jsonb_build_object('field', r.field, 'rule', r.check_type, 'rule_id', r.id,
-                               'message', format('field %s: %s', r.field, msg), 'value', cleaned ->> r.field);
+                               'message', format('field %s: %s', r.field, msg),
+                               'value', CASE WHEN r.field IN ('phone', 'id_number') THEN NULL ELSE cleaned ->> r.field END);
             ELSE
                 warnings := warnings || jsonb_build_object('field', r.field, 'rule', r.check_type, 'rule_id', r.id,
-                               'message', format('field %s: %s', r.field, msg), 'value', cleaned ->> r.field);
+                               'message', format('field %s: %s', r.field, msg),
+                               'value', CASE WHEN r.field IN ('phone', 'id_number') THEN NULL ELSE cleaned ->> r.field END);
             END IF;
         END IF;
     END LOOP;
@@ -829,6 +839,38 @@ COMMENT ON FUNCTION supervision.dq_process(text, text, jsonb) IS
 ---------------------------------------------------------------------------
 -- Writing accepted rows into the libraries
 ---------------------------------------------------------------------------
+
+-- Withdrawal (operation d): the record is marked, nothing else changes.
+CREATE FUNCTION supervision.dc_withdraw(p_raw supervision.ingest_raw) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE v_id bigint;
+BEGIN
+    CASE p_raw.kind
+    WHEN 'subject' THEN
+        UPDATE supervision.subject_record SET deleted = true, raw_id = p_raw.id, batch_id = p_raw.batch_id, updated_at = now()
+         WHERE source_code = p_raw.source_code AND source_key = p_raw.source_key RETURNING id INTO v_id;
+    WHEN 'behaviour' THEN
+        UPDATE supervision.behaviour SET deleted = true, raw_id = p_raw.id, updated_at = now()
+         WHERE source_code = p_raw.source_code AND source_key = p_raw.source_key RETURNING id INTO v_id;
+    WHEN 'credit' THEN
+        UPDATE supervision.credit_record SET deleted = true, raw_id = p_raw.id, updated_at = now()
+         WHERE source_code = p_raw.source_code AND source_key = p_raw.source_key RETURNING id INTO v_id;
+    WHEN 'internet' THEN
+        UPDATE supervision.internet_info SET deleted = true, raw_id = p_raw.id
+         WHERE source_code = p_raw.source_code AND source_key = p_raw.source_key RETURNING id INTO v_id;
+    WHEN 'inspector' THEN
+        UPDATE supervision.inspector SET status = 'revoked', raw_id = p_raw.id, updated_at = now()
+         WHERE certificate_no = p_raw.source_key AND source_code = p_raw.source_code RETURNING id INTO v_id;
+    END CASE;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'no % with key % from source % to withdraw', p_raw.kind, p_raw.source_key, p_raw.source_code
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN v_id;
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_withdraw(supervision.ingest_raw) IS
+    'Operation d: marks the record of this source and key withdrawn (inspectors: revoked); it is kept, and nothing else changes';
 
 CREATE FUNCTION supervision.dc_write(p_raw supervision.ingest_raw, p_row jsonb, p_cleaning jsonb)
 RETURNS bigint
@@ -848,12 +890,12 @@ BEGIN
              division_code, industry_code, phone, location, status, established_on, name_core, pinyin_key, name_bigrams,
              cleaning)
         VALUES (p_raw.source_code, p_raw.source_key, p_raw.id, p_raw.batch_id, v_deleted,
-                coalesce(p_row ->> 'kind', 'enterprise'), p_row ->> 'uscc', p_row ->> 'name',
+                p_row ->> 'kind', p_row ->> 'uscc', p_row ->> 'name',
                 p_row ->> 'legal_representative', p_row ->> 'address', p_row ->> 'division_code',
                 p_row ->> 'industry_code', p_row ->> 'phone',
                 CASE WHEN p_row ? 'lon' AND p_row ? 'lat'
                      THEN ST_SetSRID(ST_MakePoint((p_row ->> 'lon')::float8, (p_row ->> 'lat')::float8), 4326) END,
-                coalesce(p_row ->> 'status', 'active'), (p_row ->> 'established_on')::date,
+                p_row ->> 'status', (p_row ->> 'established_on')::date,
                 v_core, supervision.pinyin_key(v_core), supervision.text_bigrams(v_core), p_cleaning)
         ON CONFLICT (source_code, source_key) DO UPDATE SET
             raw_id = EXCLUDED.raw_id, batch_id = EXCLUDED.batch_id, deleted = EXCLUDED.deleted,
@@ -865,6 +907,14 @@ BEGIN
             cleaning = EXCLUDED.cleaning, updated_at = now()
         RETURNING s.id INTO v_id;
     WHEN 'inspector' THEN
+        -- a source writes only its own department's inspectors, and never takes over another department's
+        IF (p_row ->> 'department_code') IS DISTINCT FROM
+           (SELECT ss.department_code FROM supervision.source_system ss WHERE ss.code = p_raw.source_code)
+           OR EXISTS (SELECT 1 FROM supervision.inspector x WHERE x.certificate_no = p_row ->> 'certificate_no'
+                       AND x.department_code <> p_row ->> 'department_code') THEN
+            RAISE EXCEPTION 'inspector % does not belong to the department of source %', p_row ->> 'certificate_no', p_raw.source_code
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
         INSERT INTO supervision.inspector AS i
             (certificate_no, name, id_number, phone, department_code, agency_uscc, division_code, specialties, status,
              certificate_valid_from, certificate_valid_to, source_code, raw_id)
@@ -1006,22 +1056,34 @@ BEGIN
             o.record_id := (SELECT x.record_id FROM supervision.ingest_outcome x WHERE x.raw_id = v_prev);
             o.warnings := jsonb_build_array(jsonb_build_object('rule', 'duplicate',
                               'message', format('identical to row %s, already accepted', v_prev)));
-        ELSE
-            p := supervision.dq_process(p_raw.kind, p_raw.source_code, p_raw.payload);
-            o.warnings := p.warnings;
-            IF jsonb_array_length(p.reasons) > 0 THEN
+        ELSIF coalesce(p_raw.op, 'i') = 'd' THEN
+            BEGIN
+                o.record_id := supervision.dc_withdraw(p_raw);
+                o.status := 'accepted';
+            EXCEPTION WHEN OTHERS THEN
                 o.status := 'rejected';
-                o.reasons := p.reasons;
-            ELSE
-                BEGIN
+                o.reasons := jsonb_build_array(jsonb_build_object('field', 'source_key', 'rule', 'withdraw',
+                                 'message', SQLERRM, 'sqlstate', SQLSTATE));
+            END;
+        ELSE
+            -- whatever goes wrong with one row (a rule that does not fit its data, a constraint) is that
+            -- row's reason; the batch goes on
+            BEGIN
+                p := supervision.dq_process(p_raw.kind, p_raw.source_code, p_raw.payload);
+                o.warnings := p.warnings;
+                IF jsonb_array_length(p.reasons) > 0 THEN
+                    o.status := 'rejected';
+                    o.reasons := p.reasons;
+                ELSE
                     o.record_id := supervision.dc_write(p_raw, p.cleaned, p.cleaning);
                     o.status := 'accepted';
-                EXCEPTION WHEN integrity_constraint_violation OR data_exception THEN
-                    o.status := 'rejected';
-                    o.reasons := jsonb_build_array(jsonb_build_object('field', NULL, 'rule', 'constraint',
-                                     'message', SQLERRM));
-                END;
-            END IF;
+                END IF;
+            EXCEPTION WHEN OTHERS THEN
+                o.status := 'rejected';
+                o.record_id := NULL;
+                o.reasons := o.reasons || jsonb_build_array(jsonb_build_object('field', NULL, 'rule', 'error',
+                                 'message', SQLERRM, 'sqlstate', SQLSTATE));
+            END;
         END IF;
     END IF;
     INSERT INTO supervision.ingest_outcome VALUES (o.*);
@@ -1041,9 +1103,9 @@ BEGIN
         PERFORM supervision.field_error('batch_no', 'expected 1 to 64 letters, digits, dots, hyphens or underscores', p_batch_no);
     END IF;
     -- one session at a time per batch: a second one waits, then sees what the first did
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_source || '/' || p_kind || '/' || p_batch_no, 731));
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_source || '/' || p_kind || '/' || p_channel || '/' || p_batch_no, 731));
     SELECT * INTO b FROM supervision.ingest_batch
-     WHERE source_code = p_source AND kind = p_kind AND batch_no = p_batch_no;
+     WHERE source_code = p_source AND kind = p_kind AND channel = p_channel AND batch_no = p_batch_no;
     IF NOT FOUND THEN
         INSERT INTO supervision.ingest_batch (source_code, kind, batch_no, channel)
         VALUES (p_source, p_kind, p_batch_no, p_channel) RETURNING * INTO b;
@@ -1121,20 +1183,19 @@ BEGIN
         RETURN supervision.ingest_batch_summary(b.id) || jsonb_build_object('already_processed', true, 'resubmitted_rows', v_stale);
     END IF;
     n := 0;
-    -- rows staged twice (a sender that retried) are taken once; rows are numbered in staged order
+    -- every staged row is kept, in the order it was staged (row_no when the sender numbered its rows);
+    -- a row sent twice is kept twice and the second is marked a duplicate
     FOR s IN
-        SELECT * FROM (
-            SELECT DISTINCT ON (x.source_key, x.op, x.payload_text, x.payload::text) x.*
-              FROM (SELECT st.row_no, st.source_key, st.op, st.payload AS payload_text, NULL::jsonb AS payload
-                      FROM supervision.ingest_staging st
-                     WHERE st.source_code = p_source AND st.kind = p_kind AND st.batch_no = p_batch_no
-                    UNION ALL
-                    SELECT NULL, ss.source_key, ss.op, NULL,
-                           jsonb_strip_nulls(to_jsonb(ss) - ARRAY['source_code', 'batch_no', 'source_key', 'op'])
-                      FROM supervision.ingest_staging_subject ss
-                     WHERE p_kind = 'subject' AND ss.source_code = p_source AND ss.batch_no = p_batch_no) x
-             ORDER BY x.source_key, x.op, x.payload_text, x.payload::text, x.row_no) d
-         ORDER BY d.row_no NULLS LAST, d.source_key
+        SELECT x.* FROM (
+            SELECT st.row_no, st.staged_seq, 1 AS part, st.source_key, st.op, st.payload AS payload_text, NULL::jsonb AS payload
+              FROM supervision.ingest_staging st
+             WHERE st.source_code = p_source AND st.kind = p_kind AND st.batch_no = p_batch_no
+            UNION ALL
+            SELECT NULL, ss.staged_seq, 2, ss.source_key, ss.op, NULL,
+                   jsonb_strip_nulls(to_jsonb(ss) - ARRAY['source_code', 'batch_no', 'source_key', 'op', 'staged_seq'])
+              FROM supervision.ingest_staging_subject ss
+             WHERE p_kind = 'subject' AND ss.source_code = p_source AND ss.batch_no = p_batch_no) x
+         ORDER BY x.part, x.row_no NULLS LAST, x.staged_seq
     LOOP
         n := n + 1;
         o := supervision.ingest_add_row(b, n, s.source_key, s.op, s.payload_text, s.payload);
@@ -1187,7 +1248,7 @@ BEGIN
     RETURN jsonb_build_object('raw_id', o.raw_id, 'batch_id', b.id, 'status', o.status, 'record_id', o.record_id,
                               'reasons', o.reasons, 'warnings', o.warnings)
         || CASE WHEN p_kind = 'subject' AND o.status = 'accepted'
-                THEN jsonb_build_object('match', supervision.dc_match_record(o.record_id))   -- incremental linking
+                THEN jsonb_build_object('match', supervision.dc_link_safely(o.record_id))   -- incremental linking
                 ELSE '{}' END;
 END
 $$;
@@ -1259,15 +1320,26 @@ CREATE POLICY officer_read ON supervision.ingest_raw FOR SELECT TO supervision_o
                             WHERE s.department_code = (SELECT supervision.actor_department())));
 CREATE POLICY officer_read ON supervision.ingest_outcome FOR SELECT TO supervision_officer
     USING (EXISTS (SELECT 1 FROM supervision.ingest_raw r WHERE r.id = raw_id));
-GRANT SELECT ON supervision.ingest_batch, supervision.ingest_raw, supervision.ingest_outcome TO supervision_officer;
+-- officers see what became of their rows, not the payloads (which may hold personal data)
+GRANT SELECT ON supervision.ingest_batch, supervision.ingest_outcome TO supervision_officer;
+GRANT SELECT (id, batch_id, row_no, source_code, kind, source_key, op, payload_hash, received_at)
+    ON supervision.ingest_raw TO supervision_officer;
 -- officers: supervised objects, behaviour, credit and internet information are shared with every department
 CREATE POLICY officer_read ON supervision.subject FOR SELECT TO supervision_officer USING (true);
 CREATE POLICY officer_read ON supervision.subject_record FOR SELECT TO supervision_officer USING (true);
 CREATE POLICY officer_read ON supervision.behaviour FOR SELECT TO supervision_officer USING (true);
 CREATE POLICY officer_read ON supervision.credit_record FOR SELECT TO supervision_officer USING (true);
 CREATE POLICY officer_read ON supervision.internet_info FOR SELECT TO supervision_officer USING (true);
-GRANT SELECT ON supervision.subject, supervision.subject_record, supervision.behaviour, supervision.credit_record,
-    supervision.internet_info TO supervision_officer;
+GRANT SELECT ON supervision.behaviour, supervision.credit_record, supervision.internet_info TO supervision_officer;
+-- phone numbers are personal data: officers read subjects without them (supervision_api.subject and the
+-- lineage functions show them masked)
+GRANT SELECT (id, kind, uscc, name, legal_representative, address, division_code, industry_code, location, status,
+              established_on, name_core, pinyin_key, name_bigrams, lineage, record_count, created_at, updated_at, merged_into)
+    ON supervision.subject TO supervision_officer;
+GRANT SELECT (id, source_code, source_key, raw_id, batch_id, deleted, kind, uscc, name, legal_representative, address,
+              division_code, industry_code, location, status, established_on, name_core, pinyin_key, name_bigrams,
+              entity_id, match_confidence, updated_at)
+    ON supervision.subject_record TO supervision_officer;
 -- inspectors: officers use the masked directory, not the table
 REVOKE ALL ON supervision.inspector_directory, supervision.law_citation FROM PUBLIC;
 GRANT SELECT ON supervision.inspector_directory, supervision.law_citation
@@ -1383,12 +1455,13 @@ LANGUAGE plpgsql AS $$
 DECLARE n integer;
 BEGIN
     WITH rec AS (
-        SELECT r.*, s.trust, b.received_at, b.batch_no,
+        SELECT r.*, s.trust, raw.received_at, b.batch_no,
                num_nonnulls(r.uscc, r.legal_representative, r.address, r.division_code, r.industry_code, r.phone,
                             r.location, r.established_on) AS completeness
           FROM supervision.subject_record r
           JOIN supervision.source_system s ON s.code = r.source_code
           JOIN supervision.ingest_batch b ON b.id = r.batch_id
+          JOIN supervision.ingest_raw raw ON raw.id = r.raw_id        -- recency: when the row itself arrived
          WHERE r.entity_id = ANY (p_subjects) AND NOT r.deleted
     ), vals AS (
         SELECT rec.entity_id, f.key AS field, f.value, rec.id, rec.source_code, rec.batch_id, rec.batch_no, rec.raw_id,
@@ -1399,6 +1472,13 @@ BEGIN
                    'phone', rec.phone, 'location', rec.location::text, 'status', rec.status,
                    'established_on', rec.established_on)) f
          WHERE jsonb_typeof(f.value) <> 'null'
+           -- a value the golden record's constraints refuse (e.g. accepted while a rule was switched off) is skipped
+           AND (f.key <> 'division_code' OR EXISTS (SELECT 1 FROM supervision.division d WHERE d.code = f.value #>> '{}'))
+           AND (f.key <> 'uscc' OR supervision.uscc_valid(f.value #>> '{}'))
+           AND (f.key <> 'industry_code' OR (f.value #>> '{}') ~ '^[A-T]([0-9]{2}([0-9]{1,2})?)?$')
+           AND (f.key <> 'kind' OR (f.value #>> '{}') IN ('enterprise', 'individual_business', 'institution',
+                    'social_organisation', 'farmers_cooperative', 'product', 'project', 'other'))
+           AND (f.key <> 'status' OR (f.value #>> '{}') IN ('active', 'cancelled', 'revoked', 'moved', 'unknown'))
     ), ranked AS (
         SELECT v.*,
                row_number() OVER w AS rn,
@@ -1476,12 +1556,12 @@ BEGIN
         SELECT r.record_id::bigint AS record_id, r.entity_id AS cluster, r.confidence
           FROM supervision.resolve_entities('supervision.subject_record_input'::regclass, t.model_id,
                                             'supervision.match_decision_pairs'::regclass) r;
-    SELECT count(*), count(DISTINCT cluster) INTO v_records, v_clusters FROM dc_res;
+    SELECT count(*), count(DISTINCT cluster) INTO v_records, v_clusters FROM pg_temp.dc_res;
     -- each cluster keeps the subject most of its records had (a subject goes to one cluster only)
     CREATE TEMP TABLE dc_map ON COMMIT DROP AS
         WITH votes AS (
             SELECT d.cluster, r.entity_id AS subject_id, count(*) AS n
-              FROM dc_res d JOIN supervision.subject_record r ON r.id = d.record_id
+              FROM pg_temp.dc_res d JOIN supervision.subject_record r ON r.id = d.record_id
              WHERE r.entity_id IS NOT NULL GROUP BY 1, 2
         ), ranked AS (
             SELECT v.*, row_number() OVER (PARTITION BY v.subject_id ORDER BY v.n DESC, v.cluster) AS subject_rank
@@ -1490,29 +1570,29 @@ BEGIN
         SELECT DISTINCT ON (cluster) cluster, subject_id FROM ranked WHERE subject_rank = 1
          ORDER BY cluster, n DESC, subject_id;
     -- clusters with no subject get new ones
-    INSERT INTO dc_map (cluster, subject_id)
+    INSERT INTO pg_temp.dc_map (cluster, subject_id)
     SELECT c.cluster, supervision.dc_new_subject(c.first_record)
-      FROM (SELECT d.cluster, min(d.record_id) AS first_record FROM dc_res d
-             WHERE NOT EXISTS (SELECT 1 FROM dc_map m WHERE m.cluster = d.cluster) GROUP BY d.cluster) c;
+      FROM (SELECT d.cluster, min(d.record_id) AS first_record FROM pg_temp.dc_res d
+             WHERE NOT EXISTS (SELECT 1 FROM pg_temp.dc_map m WHERE m.cluster = d.cluster) GROUP BY d.cluster) c;
     GET DIAGNOSTICS v_new = ROW_COUNT;
     -- subjects that will lose all their records, and where most of them go
     CREATE TEMP TABLE dc_merged ON COMMIT DROP AS
         SELECT DISTINCT ON (r.entity_id) r.entity_id AS old_subject, m.subject_id AS target
-          FROM dc_res d JOIN dc_map m ON m.cluster = d.cluster JOIN supervision.subject_record r ON r.id = d.record_id
-         WHERE r.entity_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM dc_map x WHERE x.subject_id = r.entity_id)
+          FROM pg_temp.dc_res d JOIN pg_temp.dc_map m ON m.cluster = d.cluster JOIN supervision.subject_record r ON r.id = d.record_id
+         WHERE r.entity_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM pg_temp.dc_map x WHERE x.subject_id = r.entity_id)
          GROUP BY r.entity_id, m.subject_id
          ORDER BY r.entity_id, count(*) DESC, m.subject_id;
     -- move records whose subject changed
     WITH moved AS (
         UPDATE supervision.subject_record r SET entity_id = m.subject_id, match_confidence = d.confidence, updated_at = now()
-          FROM dc_res d JOIN dc_map m ON m.cluster = d.cluster
+          FROM pg_temp.dc_res d JOIN pg_temp.dc_map m ON m.cluster = d.cluster
          WHERE r.id = d.record_id
            AND (r.entity_id IS DISTINCT FROM m.subject_id OR r.match_confidence IS DISTINCT FROM d.confidence)
         RETURNING r.id
     ) SELECT count(*) INTO v_moved FROM moved;
     UPDATE supervision.subject s SET merged_into = g.target, record_count = 0, updated_at = now()
-      FROM dc_merged g WHERE s.id = g.old_subject;
-    SELECT array_agg(subject_id) INTO v_subjects FROM dc_map;
+      FROM pg_temp.dc_merged g WHERE s.id = g.old_subject;
+    SELECT array_agg(subject_id) INTO v_subjects FROM pg_temp.dc_map;
     PERFORM supervision.dc_golden(v_subjects);
     UPDATE supervision.subject s SET record_count = 0, updated_at = now()
      WHERE s.record_count <> 0 AND s.id <> ALL (v_subjects);
@@ -1528,6 +1608,7 @@ BEGIN
         status = 'open', closed_at = NULL
     WHERE q.status <> 'decided';
     SELECT count(*) INTO v_review FROM supervision.match_review WHERE status = 'open';
+    DROP TABLE pg_temp.dc_res, pg_temp.dc_map, pg_temp.dc_merged;
     RETURN jsonb_build_object('records', v_records, 'subjects', v_clusters, 'new_subjects', v_new,
                               'records_moved', v_moved, 'review_open', v_review, 'model_id', t.model_id,
                               'seconds', round(extract(epoch FROM clock_timestamp() - v_started)::numeric, 3));
@@ -1544,6 +1625,7 @@ DECLARE
     t      record;
     r      supervision.subject_record;
     best   record;
+    forced record;
     v_sub  bigint;
     v_old  bigint;
     v_json jsonb;
@@ -1555,46 +1637,72 @@ BEGIN
     END IF;
     v_old := r.entity_id;
     IF r.deleted THEN
-        UPDATE supervision.subject_record SET entity_id = NULL, match_confidence = NULL WHERE id = p_record;
+        -- a withdrawn record keeps its subject (so a record sent again finds it); the golden record drops it
         IF v_old IS NOT NULL THEN PERFORM supervision.dc_golden(ARRAY[v_old]); END IF;
-        RETURN jsonb_build_object('record_id', p_record, 'decision', 'withdrawn');
+        RETURN jsonb_build_object('record_id', p_record, 'subject_id', v_old, 'decision', 'withdrawn');
     END IF;
     t := supervision.dc_thresholds();
     v_json := jsonb_build_object('name', r.name, 'uscc', r.uscc, 'address', r.address,
                                  'division_code', r.division_code, 'legal_representative', r.legal_representative);
-    -- candidates share a blocking key with the record; a "not the same" decision rules a subject out,
-    -- a "the same" decision chooses it
-    SELECT c.entity_id, max(CASE WHEN d.same THEN 'Infinity'::float8
-                                 ELSE supervision.match_score(v_json, jsonb_build_object('name', c.name, 'uscc', c.uscc,
-                                          'address', c.address, 'division_code', c.division_code,
-                                          'legal_representative', c.legal_representative), t.model_id) END) AS score,
-           bool_or(d.same IS FALSE) AS vetoed,
-           (array_agg(c.id ORDER BY c.id))[1] AS witness
-      INTO best
-      FROM (SELECT x.* FROM supervision.subject_record x
-             WHERE x.id <> r.id AND NOT x.deleted AND x.entity_id IS NOT NULL
-               AND ((r.uscc IS NOT NULL AND x.uscc = r.uscc) OR x.name_core = r.name_core OR x.pinyin_key = r.pinyin_key
-                    OR (x.division_code = r.division_code AND x.name_bigrams && r.name_bigrams))
-             LIMIT 500) c
-      LEFT JOIN supervision.match_decision d
-             ON d.record_a = least(r.id, c.id) AND d.record_b = greatest(r.id, c.id)
-     GROUP BY c.entity_id
-    HAVING NOT bool_or(d.same IS FALSE)
-     ORDER BY 2 DESC NULLS LAST, 1
-     LIMIT 1;
-    IF best.entity_id IS NOT NULL AND best.score >= t.upper THEN
-        v_sub := best.entity_id;
-        v_decision := 'match';
+    -- human decisions first: a subject holding a record decided "the same" is chosen, unless another of its
+    -- records was decided "not the same"
+    SELECT x.entity_id INTO forced
+      FROM supervision.match_decision d
+      JOIN supervision.subject_record x ON x.id = CASE WHEN d.record_a = r.id THEN d.record_b ELSE d.record_a END
+     WHERE (d.record_a = r.id OR d.record_b = r.id) AND d.same AND x.entity_id IS NOT NULL AND NOT x.deleted
+       AND NOT EXISTS (SELECT 1 FROM supervision.match_decision n
+                         JOIN supervision.subject_record y ON y.id = CASE WHEN n.record_a = r.id THEN n.record_b ELSE n.record_a END
+                        WHERE (n.record_a = r.id OR n.record_b = r.id) AND NOT n.same AND y.entity_id = x.entity_id)
+     ORDER BY x.entity_id LIMIT 1;
+    IF forced.entity_id IS NOT NULL THEN
+        v_sub := forced.entity_id;
+        v_decision := 'match_by_decision';
     ELSE
-        v_sub := CASE WHEN v_old IS NOT NULL AND NOT EXISTS (SELECT 1 FROM supervision.subject_record o
-                                                            WHERE o.entity_id = v_old AND o.id <> r.id AND NOT o.deleted)
-                      THEN v_old ELSE supervision.dc_new_subject(r.id) END;
-        v_decision := CASE WHEN best.entity_id IS NOT NULL AND best.score >= t.lower THEN 'review' ELSE 'new' END;
-        IF v_decision = 'review' THEN
-            INSERT INTO supervision.match_review (record_a, record_b, score, probability)
-            VALUES (least(r.id, best.witness), greatest(r.id, best.witness), best.score,
-                    1 / (1 + power(2::float8, -least(best.score, 1000))))
-            ON CONFLICT (record_a, record_b) DO NOTHING;
+        -- candidates sharing a blocking key, the strongest keys first, scored by the engine; a subject that holds a
+        -- record decided "not the same" as this one is ruled out as a whole
+        SELECT c.entity_id, max(supervision.match_score(v_json, jsonb_build_object('name', c.name, 'uscc', c.uscc,
+                   'address', c.address, 'division_code', c.division_code,
+                   'legal_representative', c.legal_representative), t.model_id)) AS score,
+               min(c.id) AS witness
+          INTO best
+          FROM (SELECT DISTINCT ON (u.id) u.* FROM (
+                    (SELECT x.* FROM supervision.subject_record x
+                      WHERE r.uscc IS NOT NULL AND x.uscc = r.uscc AND x.id <> r.id AND NOT x.deleted AND x.entity_id IS NOT NULL
+                      ORDER BY x.id LIMIT 100)
+                    UNION ALL
+                    (SELECT x.* FROM supervision.subject_record x
+                      WHERE x.name_core = r.name_core AND x.id <> r.id AND NOT x.deleted AND x.entity_id IS NOT NULL
+                      ORDER BY (x.division_code = r.division_code) DESC, x.id LIMIT 200)
+                    UNION ALL
+                    (SELECT x.* FROM supervision.subject_record x
+                      WHERE x.pinyin_key = r.pinyin_key AND x.id <> r.id AND NOT x.deleted AND x.entity_id IS NOT NULL
+                      ORDER BY (x.division_code = r.division_code) DESC, x.id LIMIT 200)
+                    UNION ALL
+                    (SELECT x.* FROM supervision.subject_record x
+                      WHERE x.division_code = r.division_code AND x.name_bigrams && r.name_bigrams
+                        AND x.id <> r.id AND NOT x.deleted AND x.entity_id IS NOT NULL
+                      ORDER BY cardinality(ARRAY(SELECT unnest(x.name_bigrams) INTERSECT SELECT unnest(r.name_bigrams))) DESC, x.id
+                      LIMIT 200)) u) c
+         WHERE NOT EXISTS (SELECT 1 FROM supervision.match_decision n
+                             JOIN supervision.subject_record y ON y.id = CASE WHEN n.record_a = r.id THEN n.record_b ELSE n.record_a END
+                            WHERE (n.record_a = r.id OR n.record_b = r.id) AND NOT n.same AND y.entity_id = c.entity_id)
+         GROUP BY c.entity_id
+         ORDER BY 2 DESC NULLS LAST, 1
+         LIMIT 1;
+        IF best.entity_id IS NOT NULL AND best.score >= t.upper THEN
+            v_sub := best.entity_id;
+            v_decision := 'match';
+        ELSE
+            v_sub := CASE WHEN v_old IS NOT NULL AND NOT EXISTS (SELECT 1 FROM supervision.subject_record o
+                                                                WHERE o.entity_id = v_old AND o.id <> r.id AND NOT o.deleted)
+                          THEN v_old ELSE supervision.dc_new_subject(r.id) END;
+            v_decision := CASE WHEN best.entity_id IS NOT NULL AND best.score >= t.lower THEN 'review' ELSE 'new' END;
+            IF v_decision = 'review' THEN
+                INSERT INTO supervision.match_review (record_a, record_b, score, probability)
+                VALUES (least(r.id, best.witness), greatest(r.id, best.witness), best.score,
+                        1 / (1 + power(2::float8, -least(best.score, 1000))))
+                ON CONFLICT (record_a, record_b) DO NOTHING;
+            END IF;
         END IF;
     END IF;
     UPDATE supervision.subject_record SET entity_id = v_sub,
@@ -1608,6 +1716,18 @@ $$;
 COMMENT ON FUNCTION supervision.dc_match_record(bigint) IS
     'Incremental matching: links one subject record to the best existing subject (score at or above the model''s upper threshold), else opens a new subject; the uncertain band goes to the review queue';
 
+-- Incremental linking from ingestion: a failure (e.g. no default model) leaves the record kept and unlinked.
+CREATE FUNCTION supervision.dc_link_safely(p_record bigint) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN supervision.dc_match_record(p_record);
+EXCEPTION WHEN OTHERS THEN
+    RETURN jsonb_build_object('record_id', p_record, 'decision', 'not_linked', 'error', SQLERRM, 'sqlstate', SQLSTATE);
+END
+$$;
+COMMENT ON FUNCTION supervision.dc_link_safely(bigint) IS
+    'Links a newly accepted record (dc_match_record); when linking fails the record stays kept and unlinked, and the error is returned';
+
 -- A human decision on two records. It is kept for ever and applied at once.
 CREATE FUNCTION supervision.match_decide(p_record_a bigint, p_record_b bigint, p_same boolean, p_note text DEFAULT NULL)
 RETURNS jsonb
@@ -1620,6 +1740,7 @@ DECLARE
     v_hi bigint := greatest(p_record_a, p_record_b);
     v_target bigint;
     v_split jsonb;
+    v_conflict record;
 BEGIN
     IF NOT (supervision.actor_is_admin() OR pg_has_role(supervision.actor_role(), 'supervision_officer', 'MEMBER')) THEN
         RAISE EXCEPTION 'role "%" may not decide matches', supervision.actor_role() USING ERRCODE = 'insufficient_privilege';
@@ -1639,6 +1760,44 @@ BEGIN
     IF a.id IS NULL OR b.id IS NULL THEN
         RAISE EXCEPTION 'no subject record has id %', CASE WHEN a.id IS NULL THEN v_lo ELSE v_hi END
             USING ERRCODE = 'no_data_found';
+    END IF;
+    -- an officer decides on records that come, at least one of them, from a source of their department
+    IF NOT supervision.actor_is_admin() AND NOT EXISTS (
+           SELECT 1 FROM supervision.source_system ss
+            WHERE ss.code IN (a.source_code, b.source_code) AND ss.department_code = supervision.actor_department()) THEN
+        RAISE EXCEPTION 'role "%" may not decide on records of other departments'' sources', supervision.actor_role()
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The records come from %s and %s.', a.source_code, b.source_code);
+    END IF;
+    -- decisions must not contradict each other through the records they join
+    IF p_same THEN
+        SELECT d.record_a, d.record_b INTO v_conflict FROM supervision.match_decision d
+          JOIN supervision.subject_record x ON x.id = d.record_a JOIN supervision.subject_record y ON y.id = d.record_b
+         WHERE NOT d.same AND NOT (d.record_a = v_lo AND d.record_b = v_hi)
+           AND ((x.id = v_lo OR x.entity_id IS NOT DISTINCT FROM a.entity_id AND a.entity_id IS NOT NULL)
+                 AND (y.id = v_hi OR y.entity_id IS NOT DISTINCT FROM b.entity_id AND b.entity_id IS NOT NULL)
+                OR (x.id = v_hi OR x.entity_id IS NOT DISTINCT FROM b.entity_id AND b.entity_id IS NOT NULL)
+                 AND (y.id = v_lo OR y.entity_id IS NOT DISTINCT FROM a.entity_id AND a.entity_id IS NOT NULL))
+         LIMIT 1;
+    ELSE
+        -- "not the same" contradicts a chain of "the same" decisions joining the two records
+        WITH RECURSIVE reach(id) AS (
+            SELECT v_lo
+            UNION
+            SELECT CASE WHEN d.record_a = r.id THEN d.record_b ELSE d.record_a END
+              FROM reach r JOIN supervision.match_decision d ON d.same AND (d.record_a = r.id OR d.record_b = r.id)
+        )
+        SELECT v_lo AS record_a, v_hi AS record_b INTO v_conflict WHERE EXISTS (SELECT 1 FROM reach WHERE id = v_hi)
+           AND NOT EXISTS (SELECT 1 FROM supervision.match_decision d WHERE d.record_a = v_lo AND d.record_b = v_hi AND d.same);
+    END IF;
+    IF v_conflict.record_a IS NOT NULL THEN
+        RAISE EXCEPTION 'the decision contradicts earlier decisions'
+            USING ERRCODE = 'check_violation',
+                  DETAIL = CASE WHEN p_same
+                      THEN format('Records %s and %s, which this decision would join, were decided not to be the same.',
+                                  v_conflict.record_a, v_conflict.record_b)
+                      ELSE format('Records %s and %s are joined by decisions that they are the same.', v_lo, v_hi) END,
+                  HINT = 'Change the earlier decision first (match_decide on that pair).';
     END IF;
     INSERT INTO supervision.match_decision (record_a, record_b, same, note, decided_by)
     VALUES (v_lo, v_hi, p_same, p_note, supervision.actor_person())
@@ -1675,21 +1834,22 @@ DECLARE
     v_first boolean := true;
     v_sub bigint;
     v_subjects bigint[] := ARRAY[p_subject];
+    -- work tables live in schema supervision, where callers cannot create objects of their own
+    v_rec text := format('supervision.%I', 'dc_rr_records_' || pg_backend_pid() || '_' || txid_current());
+    v_dec text := format('supervision.%I', 'dc_rr_decisions_' || pg_backend_pid() || '_' || txid_current());
 BEGIN
+    IF p_subject IS NULL THEN
+        RETURN jsonb_build_object('subjects', '[]'::jsonb);
+    END IF;
     t := supervision.dc_thresholds();
-    CREATE TEMP TABLE IF NOT EXISTS dc_one (id text, name text, uscc text, address text, division_code text,
-                                            legal_representative text) ON COMMIT DROP;
-    CREATE TEMP TABLE IF NOT EXISTS dc_one_decisions (id_a text, id_b text, same boolean) ON COMMIT DROP;
-    DELETE FROM dc_one; DELETE FROM dc_one_decisions;
-    INSERT INTO dc_one SELECT i.* FROM supervision.subject_record_input i
-      JOIN supervision.subject_record r ON r.id = i.id::bigint WHERE r.entity_id = p_subject;
-    INSERT INTO dc_one_decisions SELECT p.* FROM supervision.match_decision_pairs p
-     WHERE p.id_a IN (SELECT id FROM dc_one) AND p.id_b IN (SELECT id FROM dc_one);
+    EXECUTE format('CREATE UNLOGGED TABLE %s AS SELECT i.* FROM supervision.subject_record_input i
+                    JOIN supervision.subject_record r ON r.id = i.id::bigint WHERE r.entity_id = %s', v_rec, p_subject);
+    EXECUTE format('CREATE UNLOGGED TABLE %s AS SELECT p.* FROM supervision.match_decision_pairs p
+                    WHERE p.id_a IN (SELECT id FROM %s) AND p.id_b IN (SELECT id FROM %s)', v_dec, v_rec, v_rec);
     -- the biggest cluster keeps the subject, the others get new ones
-    FOR c IN
-        SELECT x.entity_id, array_agg(x.record_id::bigint) AS records, count(*) AS n
-          FROM supervision.resolve_entities('pg_temp.dc_one'::regclass, t.model_id, 'pg_temp.dc_one_decisions'::regclass) x
-         GROUP BY x.entity_id ORDER BY count(*) DESC, x.entity_id
+    FOR c IN EXECUTE format('SELECT x.entity_id, array_agg(x.record_id::bigint ORDER BY x.record_id::bigint) AS records
+                               FROM supervision.resolve_entities(%L::regclass, %s, %L::regclass) x
+                              GROUP BY x.entity_id ORDER BY count(*) DESC, x.entity_id', v_rec, t.model_id, v_dec)
     LOOP
         IF v_first THEN
             v_sub := p_subject; v_first := false;
@@ -1699,6 +1859,7 @@ BEGIN
         END IF;
         UPDATE supervision.subject_record SET entity_id = v_sub WHERE id = ANY (c.records);
     END LOOP;
+    EXECUTE format('DROP TABLE %s, %s', v_rec, v_dec);
     PERFORM supervision.dc_golden(v_subjects);
     RETURN jsonb_build_object('subjects', to_jsonb(v_subjects));
 END
@@ -1732,7 +1893,8 @@ BEGIN
     END IF;
     IF supervision.uscc_valid(v_code) THEN
         RETURN QUERY SELECT s.id, s.name, s.uscc, s.division_code, s.address, 'Infinity'::float8
-                       FROM supervision.subject s WHERE s.uscc = v_code AND s.merged_into IS NULL LIMIT p_max;
+                       FROM supervision.subject s WHERE s.uscc = v_code AND s.merged_into IS NULL AND s.record_count > 0
+                      ORDER BY s.id LIMIT p_max;
         RETURN;
     END IF;
     t := supervision.dc_thresholds();
@@ -1744,17 +1906,26 @@ BEGIN
      WHERE NOT EXISTS (SELECT 1 FROM pg_stats st, unnest(st.most_common_elems::text::text[]) e
                         WHERE st.schemaname = 'supervision' AND st.tablename = 'subject' AND st.attname = 'name_bigrams'
                           AND e = b);
-    -- ties on the engine's score (it compares name cores) go to the closest full name
+    -- candidates: the same core or pinyin first, then the most shared rarer bigrams; ranked by the engine's
+    -- score (it compares name cores), ties by the closest full name
     RETURN QUERY
     SELECT c.id, c.name, c.uscc, c.division_code, c.address, c.score
-      FROM (SELECT s.*, supervision.match_score(jsonb_build_object('name', p_query), jsonb_build_object('name', s.name),
-                                                t.model_id) AS score,
-                   supervision.jaro_winkler(supervision.name_normalize(p_query), supervision.name_normalize(s.name)) AS closeness
-              FROM (SELECT x.* FROM supervision.subject x
-                     WHERE x.merged_into IS NULL
-                       AND (x.name_core = v_core OR x.pinyin_key = v_py
-                            OR x.name_bigrams && coalesce(v_rare, v_bi))
-                     LIMIT 2000) s) c
+      FROM (SELECT u.id, u.name, u.uscc, u.division_code, u.address,
+                   supervision.match_score(jsonb_build_object('name', p_query), jsonb_build_object('name', u.name),
+                                           t.model_id) AS score,
+                   supervision.jaro_winkler(supervision.name_normalize(p_query), supervision.name_normalize(u.name)) AS closeness
+              FROM (SELECT DISTINCT ON (k.id) k.* FROM (
+                        (SELECT x.id, x.name, x.uscc, x.division_code, x.address FROM supervision.subject x
+                          WHERE x.merged_into IS NULL AND x.record_count > 0
+                            AND (x.name_core = v_core OR x.pinyin_key = v_py)
+                          ORDER BY x.id LIMIT 1000)
+                        UNION ALL
+                        (SELECT x.id, x.name, x.uscc, x.division_code, x.address FROM supervision.subject x
+                          WHERE x.merged_into IS NULL AND x.record_count > 0
+                            AND x.name_bigrams && coalesce(v_rare, v_bi)
+                          ORDER BY cardinality(ARRAY(SELECT unnest(x.name_bigrams) INTERSECT SELECT unnest(v_bi))) DESC, x.id
+                          LIMIT 1000)) k
+                     ORDER BY k.id) u) c
      ORDER BY c.score DESC, c.closeness DESC, c.id
      LIMIT p_max;
 END
@@ -1770,12 +1941,16 @@ COMMENT ON FUNCTION supervision.subject_search(text, integer) IS
 CREATE FUNCTION supervision.subject_lineage(p_subject bigint)
 RETURNS TABLE (field text, value text, record_id bigint, source text, batch_id bigint, batch_no text, raw_id bigint,
                row_no integer, survivorship_rule text, cleaning_rule text, value_as_received jsonb)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-    SELECT l.key, to_jsonb(s) ->> l.key, (l.value ->> 'record_id')::bigint, l.value ->> 'source',
+    SELECT l.key,
+           CASE WHEN l.key = 'phone' THEN supervision.personal_data(to_jsonb(s) ->> l.key, 'phone') ELSE to_jsonb(s) ->> l.key END,
+           (l.value ->> 'record_id')::bigint, l.value ->> 'source',
            (l.value ->> 'batch_id')::bigint, l.value ->> 'batch_no', (l.value ->> 'raw_id')::bigint, r.row_no,
            l.value ->> 'rule', l.value -> 'cleaning' ->> 'rule',
-           coalesce(l.value -> 'cleaning' -> 'from', r.payload -> l.key)
+           CASE WHEN l.key = 'phone'
+                THEN to_jsonb(supervision.personal_data(coalesce(l.value -> 'cleaning' -> 'from', r.payload -> l.key) #>> '{}', 'phone'))
+                ELSE coalesce(l.value -> 'cleaning' -> 'from', r.payload -> l.key) END
       FROM supervision.subject s
       CROSS JOIN LATERAL jsonb_each(s.lineage) l
       LEFT JOIN supervision.ingest_raw r ON r.id = (l.value ->> 'raw_id')::bigint
@@ -1789,9 +1964,13 @@ COMMENT ON FUNCTION supervision.subject_lineage(bigint) IS
 CREATE FUNCTION supervision.subject_record_lineage(p_record bigint)
 RETURNS TABLE (field text, value text, value_as_received jsonb, rule text, raw_id bigint, row_no integer,
                batch_id bigint, batch_no text, source text, received_at timestamptz)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-    SELECT f.field, to_jsonb(s) ->> f.field, coalesce(s.cleaning -> f.field -> 'from', r.payload -> f.field),
+    SELECT f.field,
+           CASE WHEN f.type = 'phone' THEN supervision.personal_data(to_jsonb(s) ->> f.field, 'phone') ELSE to_jsonb(s) ->> f.field END,
+           CASE WHEN f.type = 'phone'
+                THEN to_jsonb(supervision.personal_data(coalesce(s.cleaning -> f.field -> 'from', r.payload -> f.field) #>> '{}', 'phone'))
+                ELSE coalesce(s.cleaning -> f.field -> 'from', r.payload -> f.field) END,
            coalesce(s.cleaning -> f.field ->> 'rule', 'as_received'), r.id, r.row_no, b.id, b.batch_no, b.source_code,
            r.received_at
       FROM supervision.subject_record s
@@ -1807,10 +1986,12 @@ COMMENT ON FUNCTION supervision.subject_record_lineage(bigint) IS
 -- 比对: the same subject's values that disagree across sources.
 CREATE FUNCTION supervision.subject_comparison(p_subject bigint DEFAULT NULL)
 RETURNS TABLE (subject_id bigint, field text, distinct_values integer, values_by_source jsonb)
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     WITH v AS (
-        SELECT r.entity_id, f.key AS field, f.value #>> '{}' AS value, r.source_code,
+        SELECT r.entity_id, f.key AS field,
+               CASE WHEN f.key = 'phone' THEN supervision.personal_data(f.value #>> '{}', 'phone') ELSE f.value #>> '{}' END AS value,
+               r.source_code,
                CASE f.key WHEN 'address' THEN regexp_replace(normalize(f.value #>> '{}', NFKC), '[[:space:][:punct:]]', '', 'g')
                           ELSE upper(btrim(f.value #>> '{}')) END AS cmp
           FROM supervision.subject_record r
@@ -1864,7 +2045,7 @@ END;
 COMMENT ON FUNCTION supervision.dq_report_batch(bigint) IS
     'Quality report of a batch: counts, accept rate, rejection reasons and warnings by field and rule, values cleaned per field, completeness of accepted subject records';
 
-CREATE VIEW supervision.dq_source_quality AS
+CREATE VIEW supervision.dq_source_quality WITH (security_invoker = true) AS
     SELECT b.source_code, b.kind, count(*) AS batches, sum(b.rows_total) AS rows_total,
            sum(b.rows_accepted) AS rows_accepted, sum(b.rows_rejected) AS rows_rejected,
            sum(b.rows_duplicate) AS rows_duplicate,
@@ -1874,7 +2055,7 @@ CREATE VIEW supervision.dq_source_quality AS
      GROUP BY b.source_code, b.kind;
 COMMENT ON VIEW supervision.dq_source_quality IS 'Quality per source and kind: batches, rows, accepted, rejected, duplicates, accept rate';
 
-CREATE VIEW supervision.dq_reason_summary AS
+CREATE VIEW supervision.dq_reason_summary WITH (security_invoker = true) AS
     SELECT r.source_code, r.kind, e ->> 'field' AS field, e ->> 'rule' AS rule, count(*) AS rows_rejected
       FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id,
            jsonb_array_elements(o.reasons) e
