@@ -1334,7 +1334,7 @@ GRANT SELECT ON supervision.behaviour, supervision.credit_record, supervision.in
 -- phone numbers are personal data: officers read subjects without them (supervision_api.subject and the
 -- lineage functions show them masked)
 GRANT SELECT (id, kind, uscc, name, legal_representative, address, division_code, industry_code, location, status,
-              established_on, name_core, pinyin_key, name_bigrams, lineage, record_count, created_at, updated_at, merged_into)
+              established_on, name_core, pinyin_key, name_bigrams, lineage, record_count, created_at, updated_at)
     ON supervision.subject TO supervision_officer;
 GRANT SELECT (id, source_code, source_key, raw_id, batch_id, deleted, kind, uscc, name, legal_representative, address,
               division_code, industry_code, location, status, established_on, name_core, pinyin_key, name_bigrams,
@@ -1387,6 +1387,7 @@ $$;
 ---------------------------------------------------------------------------
 
 ALTER TABLE supervision.subject ADD COLUMN merged_into bigint REFERENCES supervision.subject;
+GRANT SELECT (merged_into) ON supervision.subject TO supervision_officer;
 COMMENT ON COLUMN supervision.subject.merged_into IS
     'Set when resolution found this subject to be another one: its records moved there; the row stays so ids never dangle';
 
@@ -2014,7 +2015,7 @@ COMMENT ON FUNCTION supervision.subject_comparison(bigint) IS
 
 -- Quality of one batch: outcomes, reasons grouped by field and rule, warnings, completeness.
 CREATE FUNCTION supervision.dq_report_batch(p_batch bigint) RETURNS jsonb
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT supervision.ingest_batch_summary(p_batch) || jsonb_build_object(
         'accept_rate', (SELECT round(b.rows_accepted::numeric / nullif(b.rows_total - b.rows_duplicate, 0), 4)
@@ -2040,10 +2041,14 @@ BEGIN ATOMIC
                       'address', round(avg((s.address IS NOT NULL)::int), 4),
                       'division_code', round(avg((s.division_code IS NOT NULL)::int), 4),
                       'phone', round(avg((s.phone IS NOT NULL)::int), 4))
-                        FROM supervision.subject_record s WHERE s.batch_id = p_batch));
+                        FROM supervision.subject_record s WHERE s.batch_id = p_batch))
+     WHERE supervision.actor_is_admin()
+        OR pg_has_role(supervision.actor_role(), 'supervision_auditor', 'MEMBER')
+        OR EXISTS (SELECT 1 FROM supervision.ingest_batch b JOIN supervision.source_system ss ON ss.code = b.source_code
+                    WHERE b.id = p_batch AND ss.department_code = supervision.actor_department());
 END;
 COMMENT ON FUNCTION supervision.dq_report_batch(bigint) IS
-    'Quality report of a batch: counts, accept rate, rejection reasons and warnings by field and rule, values cleaned per field, completeness of accepted subject records';
+    'Quality report of a batch: counts, accept rate, rejection reasons and warnings by field and rule, values cleaned per field, completeness of accepted subject records (NULL for a batch of another department''s source)';
 
 CREATE VIEW supervision.dq_source_quality WITH (security_invoker = true) AS
     SELECT b.source_code, b.kind, count(*) AS batches, sum(b.rows_total) AS rows_total,

@@ -120,9 +120,9 @@ SELECT r.source_key, r.row_no, o.status, jsonb_path_query_array(o.reasons, '$[*]
        jsonb_path_query_array(o.warnings, '$[*].rule') AS warnings
   FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id
  WHERE r.source_code = 'dc_tax' ORDER BY r.row_no;
+RESET ROLE;
 SELECT source_key, status, cleaning ->> 'status' AS status_mapping FROM supervision.subject_record WHERE source_key = 'T-3';
 -- another department's officer cannot stage rows for these sources
-RESET ROLE;
 SET ROLE dc_other;
 INSERT INTO supervision.ingest_staging (source_code, kind, batch_no, source_key, payload) VALUES ('dc_tax', 'subject', 'X', 'K', '{}');
 RESET ROLE;
@@ -167,8 +167,9 @@ SELECT field, distinct_values, values_by_source
   FROM supervision.subject_comparison((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1'));
 
 -- a human says two records are not the same: they split, and stay split through later runs
-SELECT supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1'),
-                                (SELECT id FROM supervision.subject_record WHERE source_key = 'CITY-1'), false, '不同主体') IS NOT NULL AS decided;
+SELECT d ->> 'same' AS same, (d ->> 'subject_a') <> (d ->> 'subject_b') AS apart
+  FROM supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1'),
+                                (SELECT id FROM supervision.subject_record WHERE source_key = 'CITY-1'), false, '不同主体') d;
 SELECT (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')
     <> (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'CITY-1') AS split;
 SET ROLE dc_admin;
@@ -177,8 +178,9 @@ RESET ROLE;
 SELECT (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')
     <> (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'CITY-1') AS still_split;
 -- and "the same" joins records the model keeps apart
-SELECT supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1'),
-                                (SELECT id FROM supervision.subject_record WHERE source_key = 'T-3'), true, '同一主体') IS NOT NULL AS decided;
+SELECT d ->> 'same' AS same, (d ->> 'subject_a') = (d ->> 'subject_b') AS together
+  FROM supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1'),
+                                (SELECT id FROM supervision.subject_record WHERE source_key = 'T-3'), true, '同一主体') d;
 SET ROLE dc_admin;
 SELECT (supervision.dc_resolve() ->> 'records')::int > 0 AS resolved_again;
 RESET ROLE;
@@ -210,11 +212,73 @@ SET ROLE supervision_api_anon;
 SELECT * FROM supervision.subject_search('某某', 5);
 RESET ROLE;
 
--- withdrawing a record (operation d) keeps it, marked, and unlinks it
+-- withdrawing a record (operation d, the key is enough) keeps it, marked; its subject keeps its id, with no live record
 SET ROLE dc_officer;
-SELECT s -> 'match' ->> 'decision' AS decision FROM supervision.ingest_record('subject', 'dc_city', 'CITY-3', '{"name": "无锡完全不同贸易有限公司", "division_code": "320200"}', 'd') s;
+SELECT s -> 'match' ->> 'decision' AS decision FROM supervision.ingest_record('subject', 'dc_city', 'CITY-3', '{}', 'd') s;
+SELECT s ->> 'status' AS status, s -> 'reasons' -> 0 ->> 'rule' AS why FROM supervision.ingest_record('subject', 'dc_city', 'NO-SUCH-KEY', '{}', 'd') s;
 RESET ROLE;
-SELECT deleted, entity_id IS NULL AS unlinked FROM supervision.subject_record WHERE source_key = 'CITY-3';
+SELECT r.deleted, r.name, s.record_count, s.merged_into IS NULL AS not_merged
+  FROM supervision.subject_record r JOIN supervision.subject s ON s.id = r.entity_id WHERE r.source_key = 'CITY-3';
 SELECT count(*) AS raw_rows_kept FROM supervision.ingest_raw WHERE source_key = 'CITY-3';
+SET ROLE dc_officer;
+SELECT count(*) AS found_after_withdrawal FROM supervision.subject_search('无锡完全不同贸易有限公司', 5);
+-- sent again, it comes back to the same subject
+SELECT (s -> 'match' ->> 'subject_id')::bigint = (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'CITY-3') AS same_subject_again
+  FROM supervision.ingest_record('subject', 'dc_city', 'CITY-3', '{"name": "无锡完全不同贸易有限公司", "division_code": "320200"}') s;
+RESET ROLE;
+
+-- a bulk batch applies its rows in the order they were staged: insert, then withdraw
+SET ROLE dc_officer;
+INSERT INTO supervision.ingest_staging (source_code, kind, batch_no, source_key, op, payload) VALUES
+    ('dc_tax', 'subject', '2024050100009', 'ORD-1', 'i', '{"name": "顺序测试有限公司", "division_code": "320102"}'),
+    ('dc_tax', 'subject', '2024050100009', 'ORD-1', 'd', '{}'),
+    ('dc_tax', 'subject', '2024050100009', 'ORD-2', 'i', '{"name": "重复行有限公司"}'),
+    ('dc_tax', 'subject', '2024050100009', 'ORD-2', 'i', '{"name": "重复行有限公司"}');
+SELECT supervision.ingest_process('dc_tax', 'subject', '2024050100009') - 'batch_id';
+RESET ROLE;
+SELECT source_key, deleted FROM supervision.subject_record WHERE source_key LIKE 'ORD-%' ORDER BY 1;
+
+-- an update may change the credit code; the record stays one record
+SET ROLE dc_officer;
+SELECT s ->> 'status' AS status FROM supervision.ingest_record('subject', 'dc_tax', 'ORD-2',
+    '{"name": "重复行有限公司", "uscc": "91350100M000100Y43"}', 'u') s;
+RESET ROLE;
+SELECT count(*) AS records, min(uscc) AS uscc FROM supervision.subject_record WHERE source_key = 'ORD-2';
+
+-- a source writes only its own department's inspectors
+INSERT INTO supervision.source_system (code, name, department_code) VALUES ('dc_other_src', '别的厅系统', '202');
+SET ROLE dc_other;
+SELECT s ->> 'status' AS status, s -> 'reasons' -> 0 ->> 'message' AS reason
+  FROM supervision.ingest_record('inspector', 'dc_other_src', 'X', '{"certificate_no": "32010001", "name": "冒名",
+       "department_code": "202", "division_code": "320100"}') s;
+SELECT s ->> 'status' AS status FROM supervision.ingest_record('inspector', 'dc_other_src', '32010001', '{}', 'd') s;
+RESET ROLE;
+SELECT name, department_code, status, id_number IS NOT NULL AS personal_data_kept FROM supervision.inspector WHERE certificate_no = '32010001';
+
+-- officers read subjects without phone numbers; the API shows them masked
+SET ROLE dc_officer;
+SELECT phone FROM supervision.subject LIMIT 1;
+SELECT payload FROM supervision.ingest_raw LIMIT 1;
+SELECT value FROM supervision.subject_lineage((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')) WHERE field = 'phone';
+SELECT supervision_api.subject((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')) -> 'subject' ->> 'phone' AS api_phone;
+RESET ROLE;
+SET ROLE dc_other;
+SELECT count(*) AS other_departments_batches_seen FROM supervision.dq_source_quality WHERE source_code LIKE 'dc\_%' AND source_code <> 'dc_other_src';
+SELECT supervision.dq_report_batch((SELECT id FROM supervision.ingest_batch WHERE batch_no = '2024050100001')) IS NULL AS report_hidden;
+-- nor decide on other departments' records
+SELECT supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1'),
+                                (SELECT id FROM supervision.subject_record WHERE source_key = 'T-1'), false);
+RESET ROLE;
+
+-- decisions hold in incremental linking too, and contradicting decisions are refused
+SET ROLE dc_officer;
+SELECT supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1'),
+                                (SELECT id FROM supervision.subject_record WHERE source_key = 'CITY-1'), true);
+SELECT (s -> 'match' ->> 'decision') AS decision, (s -> 'match' ->> 'subject_id')::bigint <> (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1') AS kept_apart
+  FROM supervision.ingest_record('subject', 'dc_city', 'CITY-1', '{"name": "南京某某科技有限公司",
+    "address": "江苏省南京市玄武区中山路1号", "division_code": "320102", "legal_representative": "张三", "phone": "13812345679"}', 'u') s;
+SELECT (s -> 'match' ->> 'decision') AS decision, (s -> 'match' ->> 'subject_id')::bigint = (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1') AS joined_by_decision
+  FROM supervision.ingest_record('subject', 'dc_tax', 'T-3', '{"name": "苏州某某贸易有限公司", "status": "active", "division_code": "320505"}', 'u') s;
+RESET ROLE;
 
 SELECT * FROM supervision.audit_verify();
