@@ -1643,6 +1643,7 @@ BEGIN
         RETURN jsonb_build_object('record_id', p_record, 'subject_id', v_old, 'decision', 'withdrawn');
     END IF;
     t := supervision.dc_thresholds();
+    SELECT NULL::bigint AS entity_id, NULL::float8 AS score, NULL::bigint AS witness INTO best;
     v_json := jsonb_build_object('name', r.name, 'uscc', r.uscc, 'address', r.address,
                                  'division_code', r.division_code, 'legal_representative', r.legal_representative);
     -- human decisions first: a subject holding a record decided "the same" is chosen, unless another of its

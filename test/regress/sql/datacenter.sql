@@ -272,12 +272,15 @@ RESET ROLE;
 
 -- decisions hold in incremental linking too, and contradicting decisions are refused
 SET ROLE dc_officer;
-SELECT supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1'),
+-- T-3 is with R-1 by decision, and R-1 is not CITY-1: T-3 cannot be CITY-1
+SELECT supervision.match_decide((SELECT id FROM supervision.subject_record WHERE source_key = 'T-3'),
                                 (SELECT id FROM supervision.subject_record WHERE source_key = 'CITY-1'), true);
-SELECT (s -> 'match' ->> 'decision') AS decision, (s -> 'match' ->> 'subject_id')::bigint <> (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1') AS kept_apart
+SELECT (s -> 'match' ->> 'decision') AS decision, s -> 'match' ->> 'error' AS error,
+       (s -> 'match' ->> 'subject_id')::bigint <> (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1') AS kept_apart
   FROM supervision.ingest_record('subject', 'dc_city', 'CITY-1', '{"name": "南京某某科技有限公司",
     "address": "江苏省南京市玄武区中山路1号", "division_code": "320102", "legal_representative": "张三", "phone": "13812345679"}', 'u') s;
-SELECT (s -> 'match' ->> 'decision') AS decision, (s -> 'match' ->> 'subject_id')::bigint = (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1') AS joined_by_decision
+SELECT (s -> 'match' ->> 'decision') AS decision, s -> 'match' ->> 'error' AS error,
+       (s -> 'match' ->> 'subject_id')::bigint = (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1') AS joined_by_decision
   FROM supervision.ingest_record('subject', 'dc_tax', 'T-3', '{"name": "苏州某某贸易有限公司", "status": "active", "division_code": "320505"}', 'u') s;
 RESET ROLE;
 
