@@ -88,10 +88,10 @@ SELECT kind, behaviour_no, check_time AT TIME ZONE 'Asia/Shanghai' AS check_time
        report_time AT TIME ZONE 'Asia/Shanghai' AS report_time_beijing, jsonb_array_length(inspectors) AS inspectors
   FROM supervision.behaviour;
 -- officers see inspectors through the directory, with personal data masked
-SELECT certificate_no, name, id_number, phone, specialties FROM supervision.inspector_directory;
-SELECT count(*) FROM supervision.inspector;
+SELECT certificate_no, name, id_number, phone, specialties FROM supervision.inspector_directory WHERE certificate_no = '32010001';
+SELECT count(*) FROM supervision.inspector WHERE certificate_no = '32010001';
 RESET ROLE;
-SELECT certificate_no, id_number, phone FROM supervision.inspector_directory;
+SELECT certificate_no, id_number, phone FROM supervision.inspector_directory WHERE certificate_no = '32010001';
 
 -- raw rows are immutable
 UPDATE supervision.ingest_raw SET source_key = 'changed';
