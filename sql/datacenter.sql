@@ -76,9 +76,13 @@ CREATE TABLE supervision.ingest_outcome (
     reasons      jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(reasons) = 'array'),
     warnings     jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(warnings) = 'array'),
     record_id    bigint,
-    processed_at timestamptz NOT NULL DEFAULT now()
+    processed_at timestamptz NOT NULL DEFAULT now(),
+    fields       text[],
+    cleaned      jsonb
 );
 CREATE INDEX ON supervision.ingest_outcome (status);
+COMMENT ON COLUMN supervision.ingest_outcome.fields IS 'Fields the accepted row carried after cleaning (for the batch''s completeness figures, as of processing)';
+COMMENT ON COLUMN supervision.ingest_outcome.cleaned IS 'Per field, the cleaning or mapping rule that changed the value as received';
 COMMENT ON TABLE supervision.ingest_outcome IS
     'The outcome of each raw row: accepted (with the record it produced), rejected (with every reason), or duplicate of an earlier identical row';
 
@@ -1077,6 +1081,8 @@ BEGIN
                 ELSE
                     o.record_id := supervision.dc_write(p_raw, p.cleaned, p.cleaning);
                     o.status := 'accepted';
+                    o.fields := ARRAY(SELECT jsonb_object_keys(p.cleaned) ORDER BY 1);
+                    o.cleaned := (SELECT jsonb_object_agg(e.key, e.value ->> 'rule') FROM jsonb_each(p.cleaning) e);
                 END IF;
             EXCEPTION WHEN OTHERS THEN
                 o.status := 'rejected';
@@ -2032,24 +2038,26 @@ BEGIN ATOMIC
                         FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id,
                              jsonb_array_elements(o.warnings) e
                        WHERE r.batch_id = p_batch GROUP BY 1, 2) x),
+        -- as of processing: kept with each outcome, so later batches do not change this report
         'cleaned', (SELECT coalesce(jsonb_object_agg(k, n), '{}') FROM (
                       SELECT k, count(*) AS n
-                        FROM supervision.subject_record s, jsonb_object_keys(s.cleaning) k
-                       WHERE s.batch_id = p_batch GROUP BY k) x),
-        'completeness', (SELECT jsonb_build_object(
-                      'uscc', round(avg((s.uscc IS NOT NULL)::int), 4),
-                      'legal_representative', round(avg((s.legal_representative IS NOT NULL)::int), 4),
-                      'address', round(avg((s.address IS NOT NULL)::int), 4),
-                      'division_code', round(avg((s.division_code IS NOT NULL)::int), 4),
-                      'phone', round(avg((s.phone IS NOT NULL)::int), 4))
-                        FROM supervision.subject_record s WHERE s.batch_id = p_batch))
+                        FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id,
+                             jsonb_object_keys(o.cleaned) k
+                       WHERE r.batch_id = p_batch GROUP BY k) x),
+        'completeness', (SELECT coalesce(jsonb_object_agg(f.field, round(
+                                  (SELECT count(*) FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id
+                                    WHERE r.batch_id = p_batch AND o.status = 'accepted' AND f.field = ANY (o.fields))::numeric
+                                  / nullif((SELECT count(*) FROM supervision.ingest_raw r JOIN supervision.ingest_outcome o ON o.raw_id = r.id
+                                             WHERE r.batch_id = p_batch AND o.status = 'accepted' AND o.fields IS NOT NULL), 0), 4)), '{}')
+                           FROM supervision.dq_field f JOIN supervision.ingest_batch b ON b.kind = f.kind
+                          WHERE b.id = p_batch AND f.field NOT IN ('lon', 'lat')))
      WHERE supervision.actor_is_admin()
         OR pg_has_role(supervision.actor_role(), 'supervision_auditor', 'MEMBER')
         OR EXISTS (SELECT 1 FROM supervision.ingest_batch b JOIN supervision.source_system ss ON ss.code = b.source_code
                     WHERE b.id = p_batch AND ss.department_code = supervision.actor_department());
 END;
 COMMENT ON FUNCTION supervision.dq_report_batch(bigint) IS
-    'Quality report of a batch: counts, accept rate, rejection reasons and warnings by field and rule, values cleaned per field, completeness of accepted subject records (NULL for a batch of another department''s source)';
+    'Quality report of a batch, as of its processing: counts, accept rate, rejection reasons and warnings by field and rule, values cleaned per field, completeness of each field among accepted rows (NULL for a batch of another department''s source)';
 
 CREATE VIEW supervision.dq_source_quality WITH (security_invoker = true) AS
     SELECT b.source_code, b.kind, count(*) AS batches, sum(b.rows_total) AS rows_total,
