@@ -812,17 +812,7 @@ BEGIN
     END IF;
     FOR r IN SELECT * FROM supervision.dq_rule d WHERE d.kind = p_kind AND d.active ORDER BY d.field, d.id LOOP
         CONTINUE WHEN r.field = ANY (v_unreadable);          -- unreadable already
-        -- the common checks inline (this runs for every rule of every row); the rest in dq_rule_fails
-        k := cleaned ->> r.field;
-        msg := CASE
-            WHEN r.check_type = 'required' THEN CASE WHEN k IS NULL THEN r.message END
-            WHEN k IS NULL THEN NULL
-            WHEN r.check_type = 'regex' THEN CASE WHEN k !~ (r.params ->> 'pattern') THEN r.message END
-            WHEN r.check_type = 'uscc' THEN CASE WHEN NOT supervision.uscc_valid(k)
-                                                 THEN r.message || ': ' || supervision.uscc_invalid_reason(k) END
-            WHEN r.check_type = 'enum' THEN CASE WHEN NOT (r.params -> 'values') ? k
-                                                 THEN supervision.dq_rule_fails(r, cleaned) END
-            ELSE supervision.dq_rule_fails(r, cleaned) END;
+        msg := supervision.dq_rule_fails(r, cleaned);
         IF msg IS NOT NULL THEN
             IF r.severity = 'reject' THEN
                 reasons := reasons || jsonb_build_object('field', r.field, 'rule', r.check_type, 'rule_id', r.id,
@@ -881,7 +871,6 @@ RETURNS bigint
 LANGUAGE plpgsql AS $$
 DECLARE
     v_id      bigint;
-    v_deleted boolean := coalesce(p_raw.op, 'i') = 'd';
     v_norm    text;
     v_core    text;
 BEGIN
@@ -893,7 +882,7 @@ BEGIN
             (source_code, source_key, raw_id, batch_id, deleted, kind, uscc, name, legal_representative, address,
              division_code, industry_code, phone, location, status, established_on, name_core, pinyin_key, name_bigrams,
              cleaning)
-        VALUES (p_raw.source_code, p_raw.source_key, p_raw.id, p_raw.batch_id, v_deleted,
+        VALUES (p_raw.source_code, p_raw.source_key, p_raw.id, p_raw.batch_id, false,
                 p_row ->> 'kind', p_row ->> 'uscc', p_row ->> 'name',
                 p_row ->> 'legal_representative', p_row ->> 'address', p_row ->> 'division_code',
                 p_row ->> 'industry_code', p_row ->> 'phone',
@@ -925,7 +914,7 @@ BEGIN
         VALUES (p_row ->> 'certificate_no', p_row ->> 'name', p_row ->> 'id_number', p_row ->> 'phone',
                 p_row ->> 'department_code', p_row ->> 'agency_uscc', p_row ->> 'division_code',
                 coalesce((p_row ->> 'specialties')::text[], '{}'),
-                CASE WHEN v_deleted THEN 'revoked' ELSE coalesce(p_row ->> 'status', 'active') END,
+                coalesce(p_row ->> 'status', 'active'),
                 (p_row ->> 'certificate_valid_from')::date, (p_row ->> 'certificate_valid_to')::date,
                 p_raw.source_code, p_raw.id)
         ON CONFLICT (certificate_no) DO UPDATE SET
@@ -949,7 +938,7 @@ BEGIN
                 p_row ->> 'check_form', p_row ->> 'check_class', p_row ->> 'check_method', p_row ->> 'result',
                 (p_row ->> 'check_time')::timestamptz, coalesce((p_row ->> 'inspectors')::jsonb, '[]'),
                 (p_row ->> 'report_time')::timestamptz, p_row ->> 'reporter',
-                p_raw.source_code, p_raw.source_key, p_raw.id, v_deleted)
+                p_raw.source_code, p_raw.source_key, p_raw.id, false)
         ON CONFLICT (source_code, source_key) DO UPDATE SET
             kind = EXCLUDED.kind, behaviour_no = EXCLUDED.behaviour_no, behaviour_name = EXCLUDED.behaviour_name,
             catalog_item_code = EXCLUDED.catalog_item_code, implementation_code = EXCLUDED.implementation_code,
@@ -969,7 +958,7 @@ BEGIN
         VALUES ((SELECT s.id FROM supervision.subject s WHERE s.uscc = p_row ->> 'counterpart_code' LIMIT 1),
                 p_row ->> 'counterpart_code', p_row ->> 'counterpart_name', p_row ->> 'kind', p_row ->> 'reason',
                 p_row ->> 'authority', (p_row ->> 'listed_on')::date, (p_row ->> 'removed_on')::date,
-                p_raw.source_code, p_raw.source_key, p_raw.id, v_deleted)
+                p_raw.source_code, p_raw.source_key, p_raw.id, false)
         ON CONFLICT (source_code, source_key) DO UPDATE SET
             subject_id = EXCLUDED.subject_id, counterpart_code = EXCLUDED.counterpart_code,
             counterpart_name = EXCLUDED.counterpart_name, kind = EXCLUDED.kind, reason = EXCLUDED.reason,
@@ -982,7 +971,7 @@ BEGIN
              source_code, source_key, raw_id, deleted)
         VALUES (p_row ->> 'counterpart_name', p_row ->> 'channel', p_row ->> 'url', p_row ->> 'title',
                 p_row ->> 'content', (p_row ->> 'published_at')::timestamptz, p_row ->> 'category',
-                (p_row ->> 'sentiment')::smallint, p_raw.source_code, p_raw.source_key, p_raw.id, v_deleted)
+                (p_row ->> 'sentiment')::smallint, p_raw.source_code, p_raw.source_key, p_raw.id, false)
         ON CONFLICT (source_code, source_key) DO UPDATE SET
             counterpart_name = EXCLUDED.counterpart_name, channel = EXCLUDED.channel, url = EXCLUDED.url,
             title = EXCLUDED.title, content = EXCLUDED.content, published_at = EXCLUDED.published_at,
@@ -994,7 +983,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION supervision.dc_write(supervision.ingest_raw, jsonb, jsonb) IS
-    'Writes an accepted, cleaned row into its library (upsert by source + source key; operation d marks it withdrawn)';
+    'Writes an accepted, cleaned row into its library (upsert by source + source key; a row sent again after a withdrawal is live again)';
 
 ---------------------------------------------------------------------------
 -- Ingestion: one pipeline, three ways in
@@ -1374,17 +1363,6 @@ BEGIN
     END LOOP;
     PERFORM pg_catalog.pg_extension_config_dump('supervision.dq_field', 'WHERE NOT builtin');
     PERFORM pg_catalog.pg_extension_config_dump('supervision.dq_rule', 'WHERE NOT builtin');
-END
-$$;
-
--- Functions that use PostGIS run with it on their search_path.
-DO $$
-DECLARE v_schema name;
-BEGIN
-    SELECT n.nspname INTO v_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
-     WHERE e.extname = 'postgis';
-    EXECUTE format('ALTER FUNCTION supervision.ingest_process(text, text, text) SET search_path = pg_catalog, %I, pg_temp', v_schema);
-    EXECUTE format('ALTER FUNCTION supervision.ingest_record(text, text, text, jsonb, text, text) SET search_path = pg_catalog, %I, pg_temp', v_schema);
 END
 $$;
 
@@ -2095,8 +2073,8 @@ REVOKE ALL ON FUNCTION supervision.dc_resolve(), supervision.dc_match_record(big
 GRANT EXECUTE ON FUNCTION supervision.dc_resolve() TO supervision_admin;
 GRANT EXECUTE ON FUNCTION supervision.match_decide(bigint, bigint, boolean, text) TO supervision_admin, supervision_officer;
 
--- The linking functions build golden records with PostGIS points: pin their
--- search_path to the schema PostGIS lives in.
+-- Ingestion and linking write PostGIS points: pin their search_path to the
+-- schema PostGIS lives in.
 DO $$
 DECLARE
     v_schema name;
@@ -2104,7 +2082,9 @@ DECLARE
 BEGIN
     SELECT n.nspname INTO v_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'postgis';
-    FOREACH f IN ARRAY ARRAY['supervision.dc_resolve()', 'supervision.dc_match_record(bigint)',
+    FOREACH f IN ARRAY ARRAY['supervision.ingest_process(text, text, text)',
+                             'supervision.ingest_record(text, text, text, jsonb, text, text)',
+                             'supervision.dc_resolve()', 'supervision.dc_match_record(bigint)',
                              'supervision.match_decide(bigint, bigint, boolean, text)',
                              'supervision.subject_search(text, integer)'] LOOP
         EXECUTE format('ALTER FUNCTION %s SET search_path = pg_catalog, %I, pg_temp', f, v_schema);
