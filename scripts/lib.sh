@@ -5,7 +5,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PG_MAJOR=15
-PGBIN=/usr/lib/postgresql/$PG_MAJOR/bin
+# SUPERVISION_PGBIN: another (relocated) PostgreSQL tree, so that several working
+# trees can install and test the extension side by side without sharing one.
+PGBIN=${SUPERVISION_PGBIN:-/usr/lib/postgresql/$PG_MAJOR/bin}
 PACKAGES="postgresql-$PG_MAJOR postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-postgis-3 \
 postgresql-$PG_MAJOR-cron libicu-dev build-essential pkg-config locales"
 

@@ -45,7 +45,7 @@ if [ $# -eq 0 ]; then
         [ -e "$t" ] || continue
         name=$(basename "$t" .sh)
         log "test: $name"
-        if bash "$t"; then
+        if PGBIN=$PGBIN bash "$t"; then
             echo "test $name ... ok"; passed=$((passed + 1))
         else
             echo "test $name ... FAILED"; failed=$((failed + 1))
