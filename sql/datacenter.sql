@@ -265,6 +265,7 @@ CREATE TABLE supervision.behaviour (
     inspectors          jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(inspectors) = 'array'),
     report_time         timestamptz,
     reporter            text,
+    legal_basis         jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(legal_basis) = 'array'),
     legal_articles      bigint[] NOT NULL DEFAULT '{}',
     source_code         text NOT NULL REFERENCES supervision.source_system,
     source_key          text NOT NULL,
@@ -344,14 +345,84 @@ CREATE TABLE supervision.law_article (
 );
 COMMENT ON TABLE supervision.law_article IS 'Knowledge base: articles of a law (第X条), with their text';
 
+-- Article numbers are written 第三十条, 第30条, 30 or 第十二条之一 (with or without
+-- 第X款 / 第X项): one key per article, so every form finds the same article.
+CREATE FUNCTION supervision.cn_integer(p text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    v_total integer := 0;
+    v_cur   integer := 0;
+    ch      text;
+BEGIN
+    IF p ~ '^[0-9]{1,6}$' THEN
+        RETURN p::integer;
+    END IF;
+    IF p !~ '^[零〇一二两三四五六七八九十百千]{1,12}$' THEN
+        RETURN NULL;
+    END IF;
+    FOREACH ch IN ARRAY regexp_split_to_array(p, '') LOOP
+        CASE ch
+        WHEN '十' THEN v_total := v_total + greatest(v_cur, 1) * 10; v_cur := 0;
+        WHEN '百' THEN v_total := v_total + v_cur * 100; v_cur := 0;
+        WHEN '千' THEN v_total := v_total + v_cur * 1000; v_cur := 0;
+        ELSE v_cur := strpos('零一二三四五六七八九', ch) - 1;
+             IF ch = '〇' THEN v_cur := 0; ELSIF ch = '两' THEN v_cur := 2; END IF;
+        END CASE;
+    END LOOP;
+    RETURN v_total + v_cur;
+END
+$$;
+COMMENT ON FUNCTION supervision.cn_integer(text) IS
+    'An integer written in Arabic digits or Chinese numerals (三十, 一百零五, 两千); NULL when it is neither';
+
+CREATE FUNCTION supervision.article_key(p_article text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT CASE WHEN m IS NULL THEN nullif(a, '')
+                ELSE supervision.cn_integer(m[1]) || coalesce('之' || supervision.cn_integer(m[3]), '') END
+      FROM (SELECT a, regexp_match(a, '^第?([0-9]+|[零〇一二两三四五六七八九十百千]+)条?(之([0-9]+|[零〇一二两三四五六七八九十百千]+))?(第[0-9零〇一二两三四五六七八九十百千]+[款项目])*$') AS m
+              FROM (SELECT regexp_replace(normalize(p_article, NFKC), '\s+', '', 'g') AS a) x) y
+$$;
+COMMENT ON FUNCTION supervision.article_key(text) IS
+    'The key of an article number: 第三十条, 第30条 and 30 give 30; 第十二条之一 gives 12之1; 第X款/第X项 are dropped; other labels are kept as written';
+
+CREATE UNIQUE INDEX law_article_key_idx ON supervision.law_article (law_id, supervision.article_key(article_no));
+
+-- A citation (law name or short name, article number in any usual form)
+-- resolved against the knowledge base; NULLs when it is not there.
+CREATE FUNCTION supervision.law_resolve(p_law text, p_article text, OUT law_id bigint, OUT article_id bigint)
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT l.id, a.id
+      FROM (SELECT 1) one
+      LEFT JOIN LATERAL (SELECT l.id FROM supervision.law l
+                          WHERE supervision.catalog_name_key(l.name) = supervision.catalog_name_key(p_law)
+                             OR supervision.catalog_name_key(l.short_name) = supervision.catalog_name_key(p_law)
+                          ORDER BY supervision.catalog_name_key(l.name) = supervision.catalog_name_key(p_law) DESC, l.id
+                          LIMIT 1) l ON true
+      LEFT JOIN supervision.law_article a
+             ON a.law_id = l.id AND supervision.article_key(a.article_no) = supervision.article_key(p_article)
+$$;
+COMMENT ON FUNCTION supervision.law_resolve(text, text) IS
+    'The law (by name or short name, ignoring spaces and bracket forms) and article (第三十条 = 第30条 = 30) a citation names; NULL where the knowledge base does not have them';
+
 -- Which catalog item versions cite which articles (from their legal_basis).
 CREATE VIEW supervision.law_citation AS
     SELECT v.item_code, v.version_no, v.status, b.ordinality AS basis_no, b.value ->> 'law' AS law_name,
-           b.value ->> 'article' AS article_no, l.id AS law_id, a.id AS article_id
+           b.value ->> 'article' AS article_no, r.law_id, r.article_id
       FROM supervision.catalog_version v
       CROSS JOIN LATERAL jsonb_array_elements(v.legal_basis) WITH ORDINALITY b
-      LEFT JOIN supervision.law l ON supervision.catalog_name_key(l.name) = supervision.catalog_name_key(b.value ->> 'law')
-      LEFT JOIN supervision.law_article a ON a.law_id = l.id AND a.article_no = b.value ->> 'article';
+      CROSS JOIN LATERAL supervision.law_resolve(b.value ->> 'law', b.value ->> 'article') r;
+-- The articles a list of citations names, in citation order (those the knowledge base has).
+CREATE FUNCTION supervision.law_articles_of(p_citations jsonb) RETURNS bigint[]
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT coalesce(array_agg(x.article_id ORDER BY e.n), '{}')
+      FROM jsonb_array_elements(CASE WHEN jsonb_typeof(p_citations) = 'array' THEN p_citations ELSE '[]' END)
+           WITH ORDINALITY e(c, n)
+     CROSS JOIN LATERAL supervision.law_resolve(e.c ->> 'law', e.c ->> 'article') x
+     WHERE jsonb_typeof(e.c) = 'object' AND x.article_id IS NOT NULL
+$$;
+COMMENT ON FUNCTION supervision.law_articles_of(jsonb) IS
+    'The law_article ids a list of citations [{"law", "article"}] names, in citation order, leaving out those the knowledge base lacks';
+
 COMMENT ON VIEW supervision.law_citation IS
     'Legal basis of each catalog item version resolved against the knowledge base (law_id / article_id NULL when not found there)';
 
@@ -422,6 +493,7 @@ SELECT k, f, t, m, d, true FROM (VALUES
     ('behaviour', 'inspectors', 'json_array', 4000, 'inspectors: [{"name", "certificate_no"}]'),
     ('behaviour', 'report_time', 'timestamp', 40, 'report time (after check time)'),
     ('behaviour', 'reporter', 'name', 100, 'reporter'),
+    ('behaviour', 'legal_basis', 'json_array', 8000, 'laws and articles applied: [{"law": name or short name, "article": "第X条"}]'),
     ('credit', 'counterpart_code', 'code', 40, 'credit code'),
     ('credit', 'counterpart_name', 'name', 200, 'name'),
     ('credit', 'kind', 'enum', 30, 'abnormal_listing, serious_violation, penalty_publication, commitment, reward, other'),
@@ -446,7 +518,7 @@ CREATE TABLE supervision.dq_rule (
     field       text NOT NULL,
     check_type  text NOT NULL CHECK (check_type IN ('required', 'uscc', 'id_number', 'org_code_or_uscc', 'division',
                                                     'department', 'agency', 'catalog_item', 'enum', 'regex',
-                                                    'after', 'range', 'not_future')),
+                                                    'after', 'range', 'not_future', 'law_citation')),
     params      jsonb NOT NULL DEFAULT '{}',
     severity    text NOT NULL DEFAULT 'reject' CHECK (severity IN ('reject', 'warn')),
     message     text NOT NULL,
@@ -457,7 +529,7 @@ CREATE TABLE supervision.dq_rule (
 COMMENT ON TABLE supervision.dq_rule IS
     'Validation rules per kind and field: required, code validity, reference exists, enumerations, patterns, order of times, ranges; reject or warn';
 COMMENT ON COLUMN supervision.dq_rule.params IS
-    'enum: {"values": [...]}; regex: {"pattern": ...}; after: {"field": other field}; range: {"min": n, "max": n}';
+    'enum: {"values": [...]}; regex: {"pattern": ...}; after: {"field": other field}; range: {"min": n, "max": n}; law_citation: {} checks the form of each citation, {"known": true} that the knowledge base has its law and article';
 
 INSERT INTO supervision.dq_rule (kind, field, check_type, params, severity, message, builtin)
 SELECT k, f, c, p::jsonb, s, m, true FROM (VALUES
@@ -494,6 +566,8 @@ SELECT k, f, c, p::jsonb, s, m, true FROM (VALUES
     ('behaviour', 'division_code', 'division', '{}', 'reject', 'unknown division'),
     ('behaviour', 'check_time', 'not_future', '{}', 'reject', 'check time in the future'),
     ('behaviour', 'report_time', 'after', '{"field": "check_time"}', 'reject', 'report time must be after check time'),
+    ('behaviour', 'legal_basis', 'law_citation', '{}', 'reject', 'each citation is {"law": name, "article": number}'),
+    ('behaviour', 'legal_basis', 'law_citation', '{"known": true}', 'warn', 'cited law or article not in the knowledge base'),
     ('credit', 'counterpart_name', 'required', '{}', 'reject', 'the subject is required'),
     ('credit', 'counterpart_code', 'uscc', '{}', 'reject', 'not a valid unified social credit code'),
     ('credit', 'kind', 'required', '{}', 'reject', 'the kind of credit record is required'),
@@ -733,6 +807,23 @@ BEGIN
         IF (CASE WHEN v ~ 'T' THEN v::timestamptz > now() + interval '1 day' ELSE v::date > current_date + 1 END) THEN
             RETURN r.message;
         END IF;
+    WHEN 'law_citation' THEN
+        -- {} lists the citations of the wrong form; {"known": true} the well-formed ones the knowledge base lacks
+        SELECT string_agg(format('[%s] %s', e.n, left(e.c::text, 200)), '; ' ORDER BY e.n) INTO o
+          FROM jsonb_array_elements(v::jsonb) WITH ORDINALITY e(c, n)
+          CROSS JOIN LATERAL (SELECT jsonb_typeof(e.c) = 'object'
+                                     AND jsonb_typeof(e.c -> 'law') IS NOT DISTINCT FROM 'string' AND btrim(e.c ->> 'law') <> ''
+                                     AND (NOT e.c ? 'article' OR (jsonb_typeof(e.c -> 'article') IN ('string', 'number')
+                                                                  AND supervision.article_key(e.c ->> 'article') IS NOT NULL))
+                                     AND NOT EXISTS (SELECT 1 FROM jsonb_object_keys(e.c) k WHERE k NOT IN ('law', 'article', 'text'))
+                                     AS well_formed) f
+         WHERE CASE WHEN coalesce((r.params ->> 'known')::boolean, false)
+                    THEN f.well_formed AND (SELECT x.law_id IS NULL OR (x.article_id IS NULL AND e.c ? 'article')
+                                              FROM supervision.law_resolve(e.c ->> 'law', e.c ->> 'article') x)
+                    ELSE NOT f.well_formed END;
+        IF o IS NOT NULL THEN
+            RETURN r.message || ': ' || o;
+        END IF;
     WHEN 'after' THEN
         o := p_row ->> (r.params ->> 'field');
         IF o IS NOT NULL AND (CASE WHEN v ~ 'T' THEN v::timestamptz <= o::timestamptz ELSE v::date < o::date END) THEN
@@ -749,6 +840,39 @@ ALTER TABLE supervision.behaviour ADD COLUMN deleted boolean NOT NULL DEFAULT fa
 ALTER TABLE supervision.credit_record ADD COLUMN deleted boolean NOT NULL DEFAULT false;
 ALTER TABLE supervision.internet_info ADD COLUMN deleted boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN supervision.behaviour.deleted IS 'The source withdrew the row (operation d); kept, never removed';
+COMMENT ON COLUMN supervision.behaviour.legal_basis IS
+    'Laws and articles the behaviour applied, as sent: [{"law": name or short name, "article": "第X条", "text": ...}]';
+COMMENT ON COLUMN supervision.behaviour.legal_articles IS
+    'The cited articles the knowledge base has (law_article ids, in citation order): resolved at ingestion and again by law_relink() after the knowledge base changes; behaviour_citation resolves them live';
+
+-- After the knowledge base changes: behaviour points at the articles it cites as the knowledge base is now.
+CREATE FUNCTION supervision.law_relink() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE v_count bigint;
+BEGIN
+    UPDATE supervision.behaviour b SET legal_articles = x.articles, updated_at = now()
+      FROM (SELECT id, supervision.law_articles_of(legal_basis) AS articles
+              FROM supervision.behaviour WHERE legal_basis <> '[]') x
+     WHERE b.id = x.id AND b.legal_articles IS DISTINCT FROM x.articles;
+    GET DIAGNOSTICS v_count = ROW_COUNT;
+    RETURN v_count;
+END
+$$;
+REVOKE ALL ON FUNCTION supervision.law_relink() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supervision.law_relink() TO supervision_admin;
+COMMENT ON FUNCTION supervision.law_relink() IS
+    'Re-resolves the citations of every behaviour against the knowledge base as it is now (after laws or articles were added or renumbered); returns how many behaviour rows changed. Administrators only.';
+
+-- Which behaviour cites which articles, resolved against the knowledge base as it is now.
+CREATE VIEW supervision.behaviour_citation WITH (security_invoker = true) AS
+    SELECT b.id AS behaviour_id, b.kind, b.behaviour_no, c.n AS basis_no, c.e ->> 'law' AS law_name,
+           c.e ->> 'article' AS article_no, r.law_id, r.article_id
+      FROM supervision.behaviour b
+      CROSS JOIN LATERAL jsonb_array_elements(b.legal_basis) WITH ORDINALITY c(e, n)
+      CROSS JOIN LATERAL supervision.law_resolve(c.e ->> 'law', c.e ->> 'article') r
+     WHERE NOT b.deleted;
+COMMENT ON VIEW supervision.behaviour_citation IS
+    'Legal basis of each (not withdrawn) behaviour resolved against the knowledge base as it is now (law_id / article_id NULL when not found there)';
 
 -- Runs the pipeline on one incoming row: fields known, values mapped
 -- (dq_code_map), cleaned and typed (dq_field), then validated (dq_rule).
@@ -929,7 +1053,7 @@ BEGIN
             (kind, behaviour_no, behaviour_name, catalog_item_code, implementation_code, agency_uscc, agency_name,
              entrusted_department, object_type, subject_id, counterpart_code, counterpart_name, address, division_code,
              check_form, check_class, check_method, result, check_time, inspectors, report_time, reporter,
-             source_code, source_key, raw_id, deleted)
+             legal_basis, legal_articles, source_code, source_key, raw_id, deleted)
         VALUES (p_row ->> 'kind', p_row ->> 'behaviour_no', p_row ->> 'behaviour_name', p_row ->> 'catalog_item_code',
                 p_row ->> 'implementation_code', p_row ->> 'agency_uscc', p_row ->> 'agency_name',
                 p_row ->> 'entrusted_department', p_row ->> 'object_type',
@@ -938,6 +1062,8 @@ BEGIN
                 p_row ->> 'check_form', p_row ->> 'check_class', p_row ->> 'check_method', p_row ->> 'result',
                 (p_row ->> 'check_time')::timestamptz, coalesce((p_row ->> 'inspectors')::jsonb, '[]'),
                 (p_row ->> 'report_time')::timestamptz, p_row ->> 'reporter',
+                coalesce((p_row ->> 'legal_basis')::jsonb, '[]'),
+                supervision.law_articles_of(coalesce((p_row ->> 'legal_basis')::jsonb, '[]')),
                 p_raw.source_code, p_raw.source_key, p_raw.id, false)
         ON CONFLICT (source_code, source_key) DO UPDATE SET
             kind = EXCLUDED.kind, behaviour_no = EXCLUDED.behaviour_no, behaviour_name = EXCLUDED.behaviour_name,
@@ -949,7 +1075,8 @@ BEGIN
             division_code = EXCLUDED.division_code, check_form = EXCLUDED.check_form,
             check_class = EXCLUDED.check_class, check_method = EXCLUDED.check_method, result = EXCLUDED.result,
             check_time = EXCLUDED.check_time, inspectors = EXCLUDED.inspectors, report_time = EXCLUDED.report_time,
-            reporter = EXCLUDED.reporter, raw_id = EXCLUDED.raw_id, deleted = EXCLUDED.deleted, updated_at = now()
+            reporter = EXCLUDED.reporter, legal_basis = EXCLUDED.legal_basis, legal_articles = EXCLUDED.legal_articles,
+            raw_id = EXCLUDED.raw_id, deleted = EXCLUDED.deleted, updated_at = now()
         RETURNING b.id INTO v_id;
     WHEN 'credit' THEN
         INSERT INTO supervision.credit_record AS c
@@ -1336,8 +1463,8 @@ GRANT SELECT (id, source_code, source_key, raw_id, batch_id, deleted, kind, uscc
               entity_id, match_confidence, updated_at)
     ON supervision.subject_record TO supervision_officer;
 -- inspectors: officers use the masked directory, not the table
-REVOKE ALL ON supervision.inspector_directory, supervision.law_citation FROM PUBLIC;
-GRANT SELECT ON supervision.inspector_directory, supervision.law_citation
+REVOKE ALL ON supervision.inspector_directory, supervision.law_citation, supervision.behaviour_citation FROM PUBLIC;
+GRANT SELECT ON supervision.inspector_directory, supervision.law_citation, supervision.behaviour_citation
     TO supervision_officer, supervision_auditor, supervision_admin;
 
 SELECT supervision.audit_attach('supervision.ingest_batch');
