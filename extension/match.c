@@ -84,7 +84,7 @@ typedef enum MatchField
 	NFIELDS
 } MatchField;
 
-#define MAX_LEVELS		6
+#define MAX_LEVELS		7
 #define LEVEL_MISSING	(-1)
 
 typedef struct FieldDef
@@ -96,7 +96,7 @@ typedef struct FieldDef
 
 static const FieldDef fields[NFIELDS] = {
 	[F_USCC] = {"uscc", 3, {"equal", "near", "different"}},
-	[F_NAME] = {"name", 6, {"exact", "pinyin", "jw>=0.95", "jw>=0.88", "jw>=0.75", "other"}},
+	[F_NAME] = {"name", 7, {"full", "exact", "pinyin", "jw>=0.95", "jw>=0.88", "jw>=0.75", "other"}},
 	[F_BRANCH] = {"branch", 4, {"both_head", "same_branch", "different_branch", "one_branch"}},
 	[F_ADDRESS] = {"address", 4, {"sim>=0.90", "sim>=0.75", "sim>=0.50", "other"}},
 	[F_DIVISION] = {"division", 4, {"county", "city", "province", "different"}},
@@ -501,13 +501,14 @@ typedef enum UsccState
 typedef struct MatchRec
 {
 	const char *id;				/* server encoding, NUL-terminated */
-	SvUStr		core;			/* name core (the normalized name when the core is empty) */
+	SvUStr		core;			/* name core */
+	uint64		name_hash;		/* hash of the whole normalized name */
 	SvUStr		addr;			/* address, normalized (sv_address_normalize) */
 	SvUStr		rep;			/* legal representative, normalized */
 	uint64		pinyin;			/* hash of the pinyin key of the core; 0: none */
 	SvUStr		branch;			/* place of a branch (鼓楼 of 鼓楼区分公司), see branch_key */
 	int8		branch_kind;	/* -1: head office; else which branch suffix (分公司, 支行...) */
-	bool		has_name;		/* false when the normalized name is empty */
+	bool		has_name;		/* false when the name is empty or has an empty core */
 	uint8		uscc_state;
 	uint8		div_len;		/* 6, or 0 when missing */
 	char		uscc[18];
@@ -519,6 +520,7 @@ typedef struct ExplainInfo
 {
 	char	   *uscc;
 	char	   *core;
+	bool		empty_core;		/* the name is only divisions and organisation forms */
 	char	   *pinyin;
 	char	   *branch;			/* the branch part as sv_name_parts found it; NULL for a head office */
 	char	   *address;
@@ -781,38 +783,53 @@ prepare_record(MatchData *md, const RawRecord *raw, MatchRec *rec, ExplainInfo *
 			PinyinEntry *pe;
 			bool		found;
 
+			/*
+			 * A name that is only divisions and organisation forms (有限公司,
+			 * 个体工商户) names nobody: the record compares as if it had no
+			 * name, so that such names never link records.
+			 */
 			if (core.len == 0)
-				core = norm;
-			if (core.len > MAX_MATCH_CHARS)
-				core.len = MAX_MATCH_CHARS;
-			rec->has_name = true;
-			rec->core = ustr_copy(&md->arena, core);
-
-			sv_name_parts(norm, &parts);
-			if (parts.branch.len > 0)
 			{
 				if (ex)
-					ex->branch = ustr_to_server(parts.branch);
-				rec->branch_kind = branch_key(&parts.branch);
-				rec->branch = ustr_copy(&md->arena, parts.branch);
+				{
+					ex->core = ustr_to_server(norm);
+					ex->empty_core = true;
+				}
 			}
-
-			/* pinyin, once per distinct core */
-			core_hash = ustr_hash(core, 2);
-			MemoryContextSwitchTo(md->cxt);
-			pe = pinyincache_insert(md->pinyin, core_hash, &found);
-			MemoryContextSwitchTo(md->tmp);
-			if (!found || ex)
+			else
 			{
-				SvUStr		py = sv_pinyin_key(core);
+				if (core.len > MAX_MATCH_CHARS)
+					core.len = MAX_MATCH_CHARS;
+				rec->has_name = true;
+				rec->core = ustr_copy(&md->arena, core);
+				rec->name_hash = ustr_hash(norm, 4);
 
-				pe->pinyin = py.len > 0 ? (ustr_hash(py, 3) | 1) : 0;
-				if (ex && py.len > 0)
-					ex->pinyin = ustr_to_server(py);
+				sv_name_parts(norm, &parts);
+				if (parts.branch.len > 0)
+				{
+					if (ex)
+						ex->branch = ustr_to_server(parts.branch);
+					rec->branch_kind = branch_key(&parts.branch);
+					rec->branch = ustr_copy(&md->arena, parts.branch);
+				}
+
+				/* pinyin, once per distinct core */
+				core_hash = ustr_hash(core, 2);
+				MemoryContextSwitchTo(md->cxt);
+				pe = pinyincache_insert(md->pinyin, core_hash, &found);
+				MemoryContextSwitchTo(md->tmp);
+				if (!found || ex)
+				{
+					SvUStr		py = sv_pinyin_key(core);
+
+					pe->pinyin = py.len > 0 ? (ustr_hash(py, 3) | 1) : 0;
+					if (ex && py.len > 0)
+						ex->pinyin = ustr_to_server(py);
+				}
+				rec->pinyin = pe->pinyin;
+				if (ex)
+					ex->core = ustr_to_server(core);
 			}
-			rec->pinyin = pe->pinyin;
-			if (ex)
-				ex->core = ustr_to_server(core);
 		}
 	}
 
@@ -891,19 +908,19 @@ level_name(const MatchRec *a, const MatchRec *b, double *sim)
 	if (ustr_eq(a->core, b->core))
 	{
 		*sim = 1.0;
-		return 0;
+		return a->name_hash == b->name_hash ? 0 : 1;
 	}
 	if (a->pinyin != 0 && a->pinyin == b->pinyin)
-		return 1;
+		return 2;
 	jw = sv_jaro_winkler(a->core, b->core);
 	*sim = jw;
 	if (jw >= 0.95)
-		return 2;
-	if (jw >= 0.88)
 		return 3;
-	if (jw >= 0.75)
+	if (jw >= 0.88)
 		return 4;
-	return 5;
+	if (jw >= 0.75)
+		return 5;
+	return 6;
 }
 
 /*
@@ -2207,10 +2224,15 @@ match_explain(PG_FUNCTION_ARGS)
 
 	/* name */
 	if (lv[F_NAME] == LEVEL_MISSING)
-		cmp = missing_sides(!a.has_name, !b.has_name);
+		cmp = ea.empty_core || eb.empty_core
+			? psprintf("no trade name in %s (only divisions and organisation forms)",
+					   ea.empty_core && eb.empty_core ? "a and b" : ea.empty_core ? "a" : "b")
+			: missing_sides(!a.has_name, !b.has_name);
 	else if (lv[F_NAME] == 0)
-		cmp = "same name core";
+		cmp = "same normalized name";
 	else if (lv[F_NAME] == 1)
+		cmp = "same name core";
+	else if (lv[F_NAME] == 2)
 		cmp = psprintf("same pinyin %s", ea.pinyin ? ea.pinyin : "");
 	else
 		cmp = psprintf("jaro_winkler of the name cores = %.3f", sim[F_NAME]);

@@ -351,6 +351,44 @@ icu_nfkc(SvUStr in)
 	return u16_to_ustr(dst, len);
 }
 
+/*
+ * NFC, so that a precomposed letter and the same letter followed by a
+ * combining mark (é and e + U+0301) are one string to the similarity
+ * functions.  Strings without combining marks or compatibility characters
+ * (all code points below U+0300, or CJK ideographs) are NFC already and
+ * skip ICU.
+ */
+SvUStr
+sv_nfc(SvUStr in)
+{
+	const UNormalizer2 *n2;
+	UErrorCode	status = U_ZERO_ERROR;
+	int32		srclen,
+				cap,
+				len;
+	UChar	   *src;
+	UChar	   *dst;
+	bool		inert = true;
+
+	for (int32 i = 0; i < in.len && inert; i++)
+		inert = (in.cp[i] >= 0 && in.cp[i] < 0x300) || (in.cp[i] >= 0x4E00 && in.cp[i] <= 0x9FFF);
+	if (inert)
+		return in;
+	n2 = unorm2_getNFCInstance(&status);
+	icu_check(status, "unorm2_getNFCInstance");
+	src = ustr_to_u16(in, &srclen, &cap);
+	dst = alloc_huge((Size) cap * sizeof(UChar));
+	len = unorm2_normalize(n2, src, srclen, dst, cap, &status);
+	if (status == U_BUFFER_OVERFLOW_ERROR)
+	{
+		status = U_ZERO_ERROR;
+		dst = alloc_huge(((Size) len + 1) * sizeof(UChar));
+		len = unorm2_normalize(n2, src, srclen, dst, len + 1, &status);
+	}
+	icu_check(status, "NFC normalization");
+	return u16_to_ustr(dst, len);
+}
+
 static bool
 icu_is_nfkc(SvUStr in)
 {

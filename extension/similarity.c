@@ -1343,8 +1343,8 @@ PG_FUNCTION_INFO_V1(similarity_jaro_winkler);
 Datum
 similarity_jaro_winkler(PG_FUNCTION_ARGS)
 {
-	SvUStr		a = sv_text_to_ustr(PG_GETARG_TEXT_PP(0));
-	SvUStr		b = sv_text_to_ustr(PG_GETARG_TEXT_PP(1));
+	SvUStr		a = sv_nfc(sv_text_to_ustr(PG_GETARG_TEXT_PP(0)));
+	SvUStr		b = sv_nfc(sv_text_to_ustr(PG_GETARG_TEXT_PP(1)));
 
 	PG_RETURN_FLOAT8(sv_jaro_winkler(a, b));
 }
@@ -1353,8 +1353,8 @@ PG_FUNCTION_INFO_V1(similarity_levenshtein);
 Datum
 similarity_levenshtein(PG_FUNCTION_ARGS)
 {
-	SvUStr		a = sv_text_to_ustr(PG_GETARG_TEXT_PP(0));
-	SvUStr		b = sv_text_to_ustr(PG_GETARG_TEXT_PP(1));
+	SvUStr		a = sv_nfc(sv_text_to_ustr(PG_GETARG_TEXT_PP(0)));
+	SvUStr		b = sv_nfc(sv_text_to_ustr(PG_GETARG_TEXT_PP(1)));
 
 	PG_RETURN_INT32(sv_levenshtein(a, b));
 }
@@ -1363,8 +1363,8 @@ PG_FUNCTION_INFO_V1(similarity_bigram_dice);
 Datum
 similarity_bigram_dice(PG_FUNCTION_ARGS)
 {
-	SvUStr		a = sv_text_to_ustr(PG_GETARG_TEXT_PP(0));
-	SvUStr		b = sv_text_to_ustr(PG_GETARG_TEXT_PP(1));
+	SvUStr		a = sv_nfc(sv_text_to_ustr(PG_GETARG_TEXT_PP(0)));
+	SvUStr		b = sv_nfc(sv_text_to_ustr(PG_GETARG_TEXT_PP(1)));
 
 	PG_RETURN_FLOAT8(sv_bigram_dice(a, b));
 }

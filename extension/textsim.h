@@ -52,6 +52,9 @@ extern double sv_address_similarity(SvUStr a, SvUStr b);
  * Additions to the contract (normalize.c / similarity.c).
  */
 
+/* Unicode NFC of a string (normalize.c); returns the input when it is NFC already. */
+extern SvUStr sv_nfc(SvUStr in);
+
 /* text (database encoding) <-> code points; palloc'd in the current context. */
 extern SvUStr sv_text_to_ustr(const text *t);
 extern text *sv_ustr_to_text(SvUStr u);

@@ -138,6 +138,20 @@ INSERT INTO mat_min VALUES ('1', '南京华泰科技有限公司', 1), ('2', '�
 SELECT * FROM resolve_entities('mat_min') ORDER BY record_id;
 CREATE VIEW mat_view AS SELECT id, name, uscc::supervision.uscc AS uscc FROM mat_co WHERE supervision.uscc_valid(uscc);
 SELECT count(*) AS records, count(DISTINCT entity_id) AS entities FROM resolve_entities('mat_view');
+-- a table of names only: the same registered name is one entity; the same trade name
+-- under another division or organisation form is not enough on its own
+CREATE TABLE mat_names (id text, name text);
+INSERT INTO mat_names VALUES ('1', '南京华泰科技有限公司'), ('2', '南京华泰科技有限公司'), ('3', '南京華泰科技有限公司'),
+    ('4', '苏州华泰科技有限公司'), ('5', '南京华泰科技股份有限公司');
+SELECT record_id, dense_rank() OVER (ORDER BY entity_id) AS entity FROM resolve_entities('mat_names') ORDER BY record_id;
+-- names that are only divisions and organisation forms name nobody: never linked by name
+CREATE TABLE mat_junk (id text, name text, uscc text);
+INSERT INTO mat_junk VALUES ('1', '个体工商户', NULL), ('2', '个体工商户', NULL), ('3', '有限公司', NULL), ('4', '有限公司', NULL),
+    ('5', '个体工商户', '91320104MA1R2T45XR'), ('6', '个体工商户', '91320104MA1R2T45XR');
+SELECT record_id, dense_rank() OVER (ORDER BY entity_id) AS entity FROM resolve_entities('mat_junk') ORDER BY record_id;
+SELECT field, value_a, value_b, comparison, level, round(weight::numeric, 2) AS weight
+FROM match_explain('{"name": "个体工商户"}', '{"name": "个体工商户"}') WHERE field IN ('name', 'total');
+SELECT field, comparison, level FROM match_explain('{"name": "有限公司"}', '{"name": "南京华泰科技有限公司"}') WHERE field = 'name';
 CREATE TABLE mat_empty (id text, name text);
 SELECT count(*) FROM resolve_entities('mat_empty');
 SELECT count(*) FROM match_candidates('mat_empty');
@@ -373,7 +387,7 @@ FROM pg_proc p WHERE p.pronamespace = 'supervision'::regnamespace
                     'resolve_entities', 'cluster_pairs', 'match_model_one_default')
 ORDER BY 1::text;
 
-DROP TABLE mat_co, mat_co_rev, mat_decision, mat_min, mat_empty, mat_train, mat_noname, mat_noid, mat_intid,
+DROP TABLE mat_co, mat_co_rev, mat_decision, mat_min, mat_names, mat_junk, mat_empty, mat_train, mat_noname, mat_noid, mat_intid,
     mat_badcol, mat_nullid, mat_nullname, mat_dup, mat_baddecision CASCADE;
 DROP SEQUENCE mat_seq;
 DROP ROLE mat_officer, mat_admin;

@@ -167,6 +167,12 @@ FROM (VALUES
     (10, repeat('江苏省南京市玄武区中山路18号', 40000)) -- 1 000 000 characters
 ) AS t(n, x)
 ORDER BY n;
+-- canonically equivalent strings are equal: é precomposed (U+00E9) and e + combining acute (U+0301)
+SELECT jaro_winkler(E'Caf\u00E9', E'Cafe\u0301') AS jw, levenshtein(E'Caf\u00E9', E'Cafe\u0301') AS lev,
+       bigram_dice(E'Caf\u00E9 Ltd', E'Cafe\u0301 Ltd') AS dice,
+       levenshtein(E'Caf\u00E9', 'Cafe') AS lev_to_plain_e,            -- é is still not e: 1
+       levenshtein(E'\uAC00', E'\u1100\u1161') AS lev_hangul;        -- 가 and its jamo: 0
+
 SELECT round(jaro_winkler(repeat('南京某某', 250000), repeat('南京某某', 249999) || '某某南京')::numeric, 6) AS jw_1m_chars,
        round(bigram_dice(repeat('南京某某', 250000), repeat('某某南京', 250000))::numeric, 6) AS dice_1m_chars;
 
