@@ -1277,7 +1277,7 @@ END;
 COMMENT ON FUNCTION supervision.ingest_batch_summary(bigint) IS 'Counts and status of a batch as JSON';
 
 -- Bulk: processes the rows COPYed into the staging tables for one batch.
-CREATE FUNCTION supervision.ingest_process(p_source text, p_kind text, p_batch_no text)
+CREATE FUNCTION supervision.ingest_process(p_source text, p_kind text, p_batch_no text, p_link boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp
 AS $$
@@ -1290,6 +1290,8 @@ DECLARE
     v_rej   int := 0;
     v_dup   int := 0;
     v_stale int;
+    v_links jsonb;
+    v_decision text;
 BEGIN
     PERFORM supervision.ingest_check_source(p_source, p_kind);
     b := supervision.ingest_batch_open(p_source, p_kind, p_batch_no, 'bulk');
@@ -1334,11 +1336,24 @@ BEGIN
     UPDATE supervision.ingest_batch SET status = 'processed', processed_at = now(), rows_total = n,
            rows_accepted = v_acc, rows_rejected = v_rej, rows_duplicate = v_dup
      WHERE id = b.id;
+    -- linking record by record, in row order, as single records are linked (dc_match_record);
+    -- for large first loads dc_resolve, which compares all records at once, is faster and better
+    IF p_link AND p_kind = 'subject' THEN
+        v_links := '{}';
+        FOR s IN SELECT lo.record_id FROM supervision.ingest_raw lr JOIN supervision.ingest_outcome lo ON lo.raw_id = lr.id
+                  WHERE lr.batch_id = b.id AND lo.status = 'accepted' AND lo.record_id IS NOT NULL
+                    AND lr.op IS DISTINCT FROM 'd'
+                  ORDER BY lr.row_no LOOP
+            v_decision := supervision.dc_link_safely(s.record_id) ->> 'decision';
+            v_links := v_links || jsonb_build_object(v_decision, coalesce((v_links ->> v_decision)::int, 0) + 1);
+        END LOOP;
+        RETURN supervision.ingest_batch_summary(b.id) || jsonb_build_object('linked', v_links);
+    END IF;
     RETURN supervision.ingest_batch_summary(b.id);
 END
 $$;
-COMMENT ON FUNCTION supervision.ingest_process(text, text, text) IS
-    'Bulk ingestion: processes the rows of one batch loaded into ingest_staging (or ingest_staging_subject); each row is kept as received, accepted or rejected with its reasons; the same batch twice changes nothing';
+COMMENT ON FUNCTION supervision.ingest_process(text, text, text, boolean) IS
+    'Bulk ingestion: processes the rows of one batch loaded into ingest_staging (or ingest_staging_subject); each row is kept as received, accepted or rejected with its reasons; the same batch twice changes nothing. p_link: subject records accepted are then linked one by one like single records (result key "linked": counts by decision); otherwise run dc_resolve.';
 
 -- One record at a time. Problems with the call itself (unknown source or
 -- kind, not allowed) are errors; problems with the record are kept with the
@@ -1470,13 +1485,13 @@ GRANT SELECT ON supervision.inspector_directory, supervision.law_citation, super
 SELECT supervision.audit_attach('supervision.ingest_batch');
 SELECT supervision.audit_attach('supervision.inspector');
 
-REVOKE ALL ON FUNCTION supervision.ingest_process(text, text, text),
+REVOKE ALL ON FUNCTION supervision.ingest_process(text, text, text, boolean),
     supervision.ingest_record(text, text, text, jsonb, text, text),
     supervision.dc_write(supervision.ingest_raw, jsonb, jsonb),
     supervision.ingest_process_raw(supervision.ingest_raw),
     supervision.ingest_add_row(supervision.ingest_batch, integer, text, text, text, jsonb),
     supervision.ingest_batch_open(text, text, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION supervision.ingest_process(text, text, text),
+GRANT EXECUTE ON FUNCTION supervision.ingest_process(text, text, text, boolean),
     supervision.ingest_record(text, text, text, jsonb, text, text)
     TO supervision_officer, supervision_admin;
 
@@ -2209,7 +2224,7 @@ DECLARE
 BEGIN
     SELECT n.nspname INTO v_schema FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
      WHERE e.extname = 'postgis';
-    FOREACH f IN ARRAY ARRAY['supervision.ingest_process(text, text, text)',
+    FOREACH f IN ARRAY ARRAY['supervision.ingest_process(text, text, text, boolean)',
                              'supervision.ingest_record(text, text, text, jsonb, text, text)',
                              'supervision.dc_resolve()', 'supervision.dc_match_record(bigint)',
                              'supervision.match_decide(bigint, bigint, boolean, text)',

@@ -237,6 +237,19 @@ INSERT INTO supervision.ingest_staging (source_code, kind, batch_no, source_key,
 SELECT supervision.ingest_process('dc_tax', 'subject', '2024050100009') - 'batch_id';
 RESET ROLE;
 SELECT source_key, deleted FROM supervision.subject_record WHERE source_key LIKE 'ORD-%' ORDER BY 1;
+-- a bulk batch may link its records one by one as it goes, like single records
+SET ROLE dc_officer;
+INSERT INTO supervision.ingest_staging (source_code, kind, batch_no, source_key, op, payload) VALUES
+    ('dc_tax', 'subject', '2024050100010', 'LNK-1', 'i', '{"name": "南京某某科技有限公司", "uscc": "91350100M000100Y43", "division_code": "320102"}'),
+    ('dc_tax', 'subject', '2024050100010', 'LNK-2', 'i', '{"name": "连云港全新水产有限公司", "division_code": "320700"}'),
+    ('dc_tax', 'subject', '2024050100010', 'LNK-3', 'i', '{"name": "连云港全新水产有限公司", "division_code": "320700"}'),
+    ('dc_tax', 'subject', '2024050100010', 'LNK-4', 'i', '{"name": "bad", "division_code": "999999"}');
+SELECT s -> 'linked' AS linked, s ->> 'accepted' AS accepted, s ->> 'rejected' AS rejected
+  FROM supervision.ingest_process('dc_tax', 'subject', '2024050100010', p_link => true) s;
+RESET ROLE;
+SELECT r.source_key, r.entity_id = (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1') AS with_r1,
+       r.entity_id = (SELECT entity_id FROM supervision.subject_record WHERE source_key = 'LNK-2') AS with_lnk2
+  FROM supervision.subject_record r WHERE r.source_key LIKE 'LNK-%' ORDER BY 1;
 
 -- an update may change the credit code; the record stays one record
 SET ROLE dc_officer;
