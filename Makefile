@@ -17,6 +17,7 @@ SQL_SOURCES = \
 	sql/datacenter.sql \
 	sql/calendar.sql \
 	sql/sampling.sql \
+	sql/risk.sql \
 	sql/evaluation.sql \
 	sql/api.sql
 

@@ -13,9 +13,9 @@ check() {   # check NAME ACTUAL EXPECTED
     echo "ok   $1"
 }
 check "no job at install" "$(q -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'supervision-%'")" 0
-check "schedule registers both jobs" "$(q -c "SELECT string_agg(name || ' ' || schedule, ', ' ORDER BY name) FROM supervision.jobs_schedule()")" \
-      "supervision-audit-partitions 0 19 1 * *, supervision-cron-history 30 19 * * *"
-check "scheduling twice keeps one job each" "$(q -c "SELECT count(*) FROM supervision.jobs_schedule(); SELECT count(*) FROM cron.job WHERE jobname LIKE 'supervision-%'" | tail -1)" 2
+check "schedule registers every job" "$(q -c "SELECT string_agg(name || ' ' || schedule, ', ' ORDER BY name) FROM supervision.jobs_schedule()")" \
+      "supervision-audit-partitions 0 19 1 * *, supervision-cron-history 30 19 * * *, supervision-risk-monthly 0 18 1 * *"
+check "scheduling twice keeps one job each" "$(q -c "SELECT count(*) FROM supervision.jobs_schedule(); SELECT count(*) FROM cron.job WHERE jobname LIKE 'supervision-%'" | tail -1)" 3
 check "an unknown job is refused" "$(q -c "SELECT supervision.jobs_schedule(ARRAY['supervision-nope'])" 2>&1 | grep -o 'unknown job "supervision-nope"')" 'unknown job "supervision-nope"'
 # run each registered command the way pg_cron would
 while IFS= read -r cmd; do
