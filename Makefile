@@ -18,6 +18,7 @@ SQL_SOURCES = \
 	sql/calendar.sql \
 	sql/sampling.sql \
 	sql/risk.sql \
+	sql/warning.sql \
 	sql/evaluation.sql \
 	sql/api.sql
 
