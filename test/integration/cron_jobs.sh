@@ -13,9 +13,19 @@ check() {   # check NAME ACTUAL EXPECTED
     echo "ok   $1"
 }
 check "no job at install" "$(q -c "SELECT count(*) FROM cron.job WHERE jobname LIKE 'supervision-%'")" 0
-check "schedule registers every job" "$(q -c "SELECT string_agg(name || ' ' || schedule, ', ' ORDER BY name) FROM supervision.jobs_schedule()")" \
-      "supervision-audit-partitions 0 19 1 * *, supervision-cron-history 30 19 * * *, supervision-risk-monthly 0 18 1 * *"
-check "scheduling twice keeps one job each" "$(q -c "SELECT count(*) FROM supervision.jobs_schedule(); SELECT count(*) FROM cron.job WHERE jobname LIKE 'supervision-%'" | tail -1)" 3
+# one line per job, so that a capability adding a job adds one line here
+jobs=$(q -c "SELECT name || ' ' || schedule FROM supervision.jobs_schedule() ORDER BY name")
+expect_job() {   # expect_job "NAME SCHEDULE"
+    if ! grep -qxF "$1" <<<"$jobs"; then echo "FAIL schedule: '$1' not registered; got: $jobs"; exit 1; fi
+    echo "ok   registered $1"
+}
+expect_job "supervision-audit-partitions 0 19 1 * *"
+expect_job "supervision-cron-history 30 19 * * *"
+expect_job "supervision-risk-monthly 0 18 1 * *"
+expect_job "supervision-warning-scan 0 18 * * *"
+defined=$(q -c "SELECT count(*) FROM supervision.job_definition")
+check "schedule registers every defined job" "$(grep -c . <<<"$jobs")" "$defined"
+check "scheduling twice keeps one job each" "$(q -c "SELECT count(*) FROM supervision.jobs_schedule(); SELECT count(*) FROM cron.job WHERE jobname LIKE 'supervision-%'" | tail -1)" "$defined"
 check "an unknown job is refused" "$(q -c "SELECT supervision.jobs_schedule(ARRAY['supervision-nope'])" 2>&1 | grep -o 'unknown job "supervision-nope"')" 'unknown job "supervision-nope"'
 # run each registered command the way pg_cron would
 while IFS= read -r cmd; do
