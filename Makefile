@@ -20,6 +20,7 @@ SQL_SOURCES = \
 	sql/risk.sql \
 	sql/warning.sql \
 	sql/evaluation.sql \
+	sql/evaluation_index.sql \
 	sql/api.sql
 
 MODULE_big = $(EXTENSION)
