@@ -21,6 +21,7 @@ SQL_SOURCES = \
 	sql/warning.sql \
 	sql/evaluation.sql \
 	sql/evaluation_index.sql \
+	sql/evaluation_report.sql \
 	sql/api.sql
 
 MODULE_big = $(EXTENSION)

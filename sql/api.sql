@@ -150,6 +150,37 @@ GRANT EXECUTE ON FUNCTION supervision_api.ingest(text, text, text, jsonb, text),
     supervision_api.subject(bigint) TO supervision_api_user, supervision_officer, supervision_admin;
 GRANT EXECUTE ON FUNCTION supervision.ingest_record(text, text, text, jsonb, text, text) TO supervision_api_user;
 
+-- Evaluation reports over HTTP, for officers and auditors. Not for anonymous
+-- clients: a run ranks government bodies for internal supervision of
+-- supervision; what of it is published is decided outside the database.
+CREATE FUNCTION supervision_api.evaluation_report(run_id bigint, format text DEFAULT 'json') RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_format text := lower(btrim(coalesce(format, '')));
+BEGIN
+    IF run_id IS NULL THEN
+        PERFORM supervision.field_error('run_id', 'the run id is required', NULL, '22004');
+    END IF;
+    IF v_format = 'json' THEN
+        RETURN supervision.evaluation_report_json(run_id);
+    END IF;
+    IF v_format NOT IN ('markdown', 'md', 'html') THEN
+        PERFORM supervision.field_error('format', 'expected json, markdown or html', format);
+    END IF;
+    RETURN jsonb_build_object('run_id', run_id, 'format', CASE v_format WHEN 'html' THEN 'html' ELSE 'markdown' END,
+                              'media_type', CASE v_format WHEN 'html' THEN 'text/html; charset=utf-8' ELSE 'text/markdown; charset=utf-8' END,
+                              'content', supervision.evaluation_report(run_id, v_format));
+END
+$$;
+COMMENT ON FUNCTION supervision_api.evaluation_report(bigint, text) IS
+    'The report of an evaluation run: format json gives the structured report itself; markdown and html give {run_id, format, media_type, content} with the document as a string (the HTML is one self-contained page to save as a file)';
+REVOKE ALL ON FUNCTION supervision_api.evaluation_report(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION supervision_api.evaluation_report(bigint, text)
+    TO supervision_api_user, supervision_officer, supervision_auditor, supervision_admin;
+-- auditors read evaluations over HTTP too
+GRANT USAGE ON SCHEMA supervision_api TO supervision_auditor;
+
 -- Internal helpers, documented like everything else.
 COMMENT ON FUNCTION supervision.audit_refuse() IS 'Trigger: refuses UPDATE, DELETE and TRUNCATE on the audit log';
 COMMENT ON FUNCTION supervision.code_scheme_check() IS 'Trigger: a coding scheme is activated only when its segments are usable';
