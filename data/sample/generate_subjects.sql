@@ -46,7 +46,10 @@ WITH counties AS (
      WHERE d.code LIKE '32%' AND d.level = 3 AND d.kind = 'county'
 ), base AS (
     SELECT i AS id,
-           (SELECT code FROM counties WHERE n = 1 + (floor(random() * (SELECT count(*) FROM counties)))::int) AS division_code,
+           -- correlated with i, so that each entity draws its own county (an uncorrelated
+           -- subquery runs once and put every entity in the same county)
+           (SELECT code FROM counties WHERE i IS NOT NULL ORDER BY n
+             OFFSET floor(random() * (SELECT count(*) FROM counties))::int LIMIT 1) AS division_code,
            gen.pick('{华,盛,瑞,鑫,恒,泰,嘉,宏,信,达,联,创,博,凯,隆,兴,德,源,丰,茂,通,利,安,康,宁,远,新,成,立,明,睿,诚,和,润,天,东,金,银,中,海}'::text[])
              || gen.pick('{华,盛,瑞,鑫,恒,泰,嘉,宏,信,达,联,创,博,凯,隆,兴,德,源,丰,茂,通,利,安,康,宁,远,新,成,立,明,睿,诚,和,润,天,东,方,越,辉,荣}'::text[])
              || CASE WHEN random() < 0.3 THEN gen.pick('{科,达,通,安,源,泰}'::text[]) ELSE '' END AS trade,
