@@ -612,6 +612,10 @@ BEGIN
         PERFORM supervision.field_error('units', 'a unit code is NULL', p_units::text, '22004');
     END IF;
     IF p_unit_level = 'city' THEN
+        -- a city may be given by its 4-digit prefix (3201 = 320100)
+        IF p_units IS NOT NULL THEN
+            p_units := ARRAY(SELECT CASE WHEN u ~ '^[0-9]{4}$' THEN u || '00' ELSE u END FROM unnest(p_units) u);
+        END IF;
         SELECT u INTO v_bad FROM unnest(p_units) u
          WHERE NOT EXISTS (SELECT 1 FROM supervision.division d WHERE d.code = u AND d.kind = 'city' AND d.code LIKE '32%')
          LIMIT 1;
@@ -633,7 +637,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION supervision.evaluation_units(text, text[]) IS
-    'The units of an evaluation: level city = the 13 cities of Jiangsu (division codes 320100 .. 321300), level department = supervision.department; p_units narrows them (unknown codes are errors)';
+    'The units of an evaluation: level city = the 13 cities of Jiangsu (division codes 320100 .. 321300, or their 4-digit prefixes 3201 .. 3213), level department = supervision.department; p_units narrows them (unknown codes are errors)';
 
 -- Run results are a record: written once by evaluation_run, deleted only with their run.
 CREATE FUNCTION supervision.evaluation_run_guard() RETURNS trigger

@@ -216,6 +216,10 @@ SELECT evaluation_run('EVALTEST-A', '2003-01-01', '2003-02-28', 'city', '{320100
 -- departments: no values entered for them
 SELECT evaluation_run('EVALTEST-A', '2003-01-01', '2003-03-31', 'department', '{601,602,603}');
 SELECT evaluation_run('EVALTEST-A', '2003-01-01', '2003-03-31', 'department', '{601,699}');
+-- the units: cities by code or 4-digit prefix, or departments
+SELECT * FROM evaluation_units('city', '{3201,320200}');
+SELECT count(*) AS cities FROM evaluation_units('city');
+SELECT * FROM evaluation_units('department', '{603,601}');
 SELECT count(*) AS runs_of_evaltest_a FROM evaluation_run r JOIN evaluation_system s ON s.id = r.system_id WHERE s.code = 'EVALTEST-A';
 
 --
