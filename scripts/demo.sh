@@ -11,5 +11,6 @@ pgsql -d supervision_demo -v sample="$(cat "$ROOT/data/sample/catalog.json")" < 
 log "generating subject records with known truth (DEMO_ENTITIES=${DEMO_ENTITIES:-61000})"
 pgsql -d supervision_demo -v entities="${DEMO_ENTITIES:-61000}" -v seed=0.42 < "$ROOT/data/sample/generate_subjects.sql"
 pgsql -d supervision_demo < "$ROOT/scripts/demo_datacenter.sql"
+pgsql -d supervision_demo < "$ROOT/scripts/demo_risk.sql"
 pgsql -d supervision_demo < "$ROOT/scripts/demo_sampling.sql"
 log "demo finished"

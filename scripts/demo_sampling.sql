@@ -9,13 +9,7 @@ INSERT INTO supervision.random_item (department_code, item_code)
 SELECT DISTINCT ON (c.department_code) c.department_code, c.code FROM supervision.catalog_current c
  WHERE c.department_code IN ('012', '015') AND c.kind = 'main' ORDER BY c.department_code, c.code;
 INSERT INTO supervision.target_scope (department_code, item_code) SELECT department_code, item_code FROM supervision.random_item;
--- credit classes would come from the risk model; here a fixed share per class, by credit code
-INSERT INTO supervision.subject_credit_class (subject_id, class, assessed_on, model)
-SELECT s.id, CASE WHEN h < 3 THEN 'D' WHEN h < 10 THEN 'C' WHEN h < 70 THEN 'B' ELSE 'A' END, current_date, 'demo'
-  FROM (SELECT id, ('x' || substr(md5(uscc), 1, 8))::bit(32)::int % 100 AS h FROM supervision.subject
-         WHERE uscc IS NOT NULL AND record_count > 0) x
-  JOIN supervision.subject s ON s.id = x.id
- WHERE x.h >= 0;
+-- the strata are the credit-risk classes of section 11 (subject_credit_class)
 -- inspectors of both departments in every city, specialised in their department's item
 INSERT INTO supervision.inspector (certificate_no, name, department_code, division_code, specialties, status,
                                    certificate_valid_from, certificate_valid_to)
