@@ -31,6 +31,29 @@ SELECT count(*) FILTER (WHERE r ->> 'status' = 'accepted') AS accepted, count(*)
                generate_series(1, v.n) i) x;
 -- the built-in queries
 SELECT name, unit_levels, value_unit, builtin FROM supervision.evaluation_query ORDER BY name;
+-- a query's SQL runs with the parameters of a run: $1 start, $2 end, $3 unit level, $4 units
+CREATE FUNCTION pg_temp.q(p_name text, p_start date, p_end date, p_level text, p_units text[])
+RETURNS TABLE (unit text, value numeric) LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN QUERY EXECUTE format('SELECT x.unit::text, round(x.value::numeric, 4) FROM (%s) AS x(unit, value) ORDER BY 1',
+                                (SELECT sql FROM supervision.evaluation_query WHERE name = p_name))
+        USING p_start, p_end, p_level, p_units;
+END
+$$;
+SELECT * FROM pg_temp.q('penalties', '2003-01-01', '2003-03-31', 'city', '{320100,320200,320300,320500,320400}');
+SELECT * FROM pg_temp.q('penalties', '2003-01-01', '2003-12-31', 'department', '{601,602}');
+-- public opinion: a city's source sends three items about 2003, two of them negative, and one of 2004
+INSERT INTO supervision.source_system (code, name, department_code, division_code) VALUES ('evaltest_net', '舆情监测(评估测试)', '602', '320500');
+SELECT count(*) FILTER (WHERE r ->> 'status' = 'accepted') AS accepted
+  FROM (SELECT supervision.ingest_record('internet', 'evaltest_net', 'EVN-' || i,
+           jsonb_build_object('channel', '网络媒体', 'title', '评估测试' || i, 'sentiment', s, 'published_at', d)) r
+          FROM (VALUES (1, -1, '2003-03-01 09:00'), (2, -2, '2003-08-01 09:00'), (3, 1, '2003-08-02 09:00'),
+                       (4, -1, '2004-01-05 09:00')) v(i, s, d)) x;
+SELECT * FROM pg_temp.q('negative_internet_info', '2003-01-01', '2003-12-31', 'city', '{320100,320500}');
+SELECT * FROM pg_temp.q('negative_internet_info', '2003-01-01', '2003-12-31', 'department', '{601,602}');
+-- no double-random visit was due in 2003: the shares are NULL (no value)
+SELECT * FROM pg_temp.q('inspections_completed_share', '2003-01-01', '2003-12-31', 'city', '{320100,320200}');
+SELECT * FROM pg_temp.q('results_published_on_time_share', '2003-01-01', '2003-12-31', 'department', '{601}');
 
 -- Values entered for what the database does not hold.
 INSERT INTO supervision.evaluation_value (indicator, unit_level, unit_code, period_start, period_end, value, source)
