@@ -9,7 +9,7 @@
 \pset null '—'
 SET client_min_messages = warning;
 \echo
-\echo '=== 13. Supervision-effectiveness evaluation (监管效能评估) of the 13 cities ==='
+\echo '=== 14. Supervision-effectiveness evaluation (监管效能评估) of the 13 cities ==='
 -- a quality profile per city in [0, 1), and a per-row pseudo-random number in [0, 1), from md5
 CREATE TEMP TABLE demo_city AS
 SELECT d.code, d.name, ('x' || substr(md5('profile' || d.code), 1, 8))::bit(32)::bigint / 4294967296.0 AS q

@@ -4,10 +4,10 @@
 \pset null '—'
 SET client_min_messages = warning;
 \echo
-\echo '=== 11. Credit risk and early warning ==='
+\echo '=== 12. Credit risk and early warning ==='
 \echo 'Penalties and credit listings arrive through the same ingestion pipeline:'
 INSERT INTO supervision.source_system (code, name, department_code, trust) VALUES
-    ('demo_penalty', '行政处罚系统', '012', 80), ('demo_credit', '信用信息平台', '012', 80);
+    ('demo_cf', '行政处罚系统', '012', 80), ('demo_credit', '信用信息平台', '012', 80);
 -- a deterministic share of the subjects, by a hash of the credit code: h in 0 .. 9999
 CREATE TEMP TABLE demo_pick AS
 SELECT s.id, s.uscc, s.name, s.division_code, ('x' || substr(md5(s.uscc), 1, 8))::bit(32)::int & 16383 AS h
@@ -15,7 +15,7 @@ SELECT s.id, s.uscc, s.name, s.division_code, ('x' || substr(md5(s.uscc), 1, 8))
 DELETE FROM demo_pick WHERE h >= 10000;
 -- 8 % of subjects: 1 to 4 penalties over the last three years
 INSERT INTO supervision.ingest_staging (source_code, kind, batch_no, source_key, op, payload)
-SELECT 'demo_penalty', 'behaviour', to_char(current_date, 'YYYYMMDD') || '00001', 'CF-' || p.id || '-' || n, 'i',
+SELECT 'demo_cf', 'behaviour', to_char(current_date, 'YYYYMMDD') || '00001', 'CF-' || p.id || '-' || n, 'i',
        jsonb_build_object('kind', 'penalty', 'behaviour_no', 'CF-' || p.id || '-' || n, 'behaviour_name', '行政处罚',
                           'counterpart_name', p.name, 'counterpart_code', p.uscc, 'division_code', p.division_code,
                           'check_time', to_char(current_date - ((p.h * 37 + n * 211) % 1090) - 1, 'YYYY-MM-DD') || ' 10:00',
@@ -24,7 +24,7 @@ SELECT 'demo_penalty', 'behaviour', to_char(current_date, 'YYYYMMDD') || '00001'
  WHERE p.h < 800 AND n <= 1 + p.h % 4;
 -- a burst this month in one county (苏州市姑苏区), for the spike rule below
 INSERT INTO supervision.ingest_staging (source_code, kind, batch_no, source_key, op, payload)
-SELECT 'demo_penalty', 'behaviour', to_char(current_date, 'YYYYMMDD') || '00001', 'CF-BURST-' || p.id, 'i',
+SELECT 'demo_cf', 'behaviour', to_char(current_date, 'YYYYMMDD') || '00001', 'CF-BURST-' || p.id, 'i',
        jsonb_build_object('kind', 'penalty', 'behaviour_no', 'CF-BURST-' || p.id, 'behaviour_name', '行政处罚',
                           'counterpart_name', p.name, 'counterpart_code', p.uscc, 'division_code', p.division_code,
                           'check_time', to_char(date_trunc('month', current_date)::date, 'YYYY-MM-DD') || ' 09:30',
@@ -42,7 +42,7 @@ SELECT 'demo_credit', 'credit', to_char(current_date, 'YYYYMMDD') || '00001', 'X
 SELECT b ->> 'source' AS source, b ->> 'kind' AS kind, (b ->> 'rows')::int AS rows, (b ->> 'accepted')::int AS accepted,
        (b ->> 'rejected')::int AS rejected
   FROM (SELECT supervision.ingest_process(s, k, to_char(current_date, 'YYYYMMDD') || '00001') AS b
-          FROM (VALUES ('demo_penalty', 'behaviour'), ('demo_credit', 'credit')) v(s, k)) x;
+          FROM (VALUES ('demo_cf', 'behaviour'), ('demo_credit', 'credit')) v(s, k)) x;
 
 \echo
 \echo 'The active credit-risk model: five groups of indicators, weights as data (docs/risk.md):'
@@ -64,9 +64,9 @@ SELECT s.name, round(e.score::numeric, 1) AS score, e.class, e.forced_rule,
 \echo
 \echo 'Early warning: rules as data, scanned daily by pg_cron (docs/warning.md):'
 INSERT INTO supervision.warning_rule (code, name, source, event_filter, target, period, method, params, levels, department_code)
-VALUES ('DEMO-SUBJECT-YEAR', '企业年度处罚次数预警', 'penalty', '{"source": "demo_penalty"}', 'subject', 'year', 'threshold',
+VALUES ('DEMO-SUBJECT-YEAR', '企业年度处罚次数预警', 'penalty', '{"source": "demo_cf"}', 'subject', 'year', 'threshold',
         '{}', '{"yellow": 3, "orange": 4, "red": 6}', '012'),
-       ('DEMO-COUNTY-SPIKE', '区县处罚激增预警', 'penalty', '{"source": "demo_penalty"}', 'county', 'month', 'spike',
+       ('DEMO-COUNTY-SPIKE', '区县处罚激增预警', 'penalty', '{"source": "demo_cf"}', 'county', 'month', 'spike',
         '{"alpha": 0.3, "history": 12, "min_count": 5}', '{"blue": 0.05, "yellow": 0.01, "orange": 0.001, "red": 0.00001}', '012');
 SELECT r.code AS rule, w.level, w.action, count(*) AS warnings
   FROM supervision.warning_rule r CROSS JOIN LATERAL supervision.warning_scan(r.id) w

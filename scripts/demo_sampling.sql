@@ -3,7 +3,7 @@
 \pset null '—'
 SET client_min_messages = warning;
 \echo
-\echo '=== 12. Double random, one publication (双随机、一公开): a joint plan of two departments ==='
+\echo '=== 13. Double random, one publication (双随机、一公开): a joint plan of two departments ==='
 -- each department lists a published item for random inspection; its target directory is every subject
 INSERT INTO supervision.random_item (department_code, item_code)
 SELECT DISTINCT ON (c.department_code) c.department_code, c.code FROM supervision.catalog_current c
@@ -18,7 +18,7 @@ SELECT d.code_prefix || c.code || lpad(n::text, 2, '0'), d.title || c.name || n,
   FROM (VALUES ('012', 'SC', '市场检查员'), ('015', 'EP', '环境检查员')) d(dept, code_prefix, title)
   JOIN supervision.random_item r ON r.department_code = d.dept
   CROSS JOIN supervision.division c
-  CROSS JOIN generate_series(1, 6) n
+  CROSS JOIN generate_series(1, 15) n
  WHERE c.code LIKE '32%' AND c.level = 2;
 INSERT INTO supervision.inspection_plan (code, title, departments, items, check_start, check_end, filter, ratios,
                                          min_count, max_count, inspectors_per_target, exclusion_days, workload_cap)

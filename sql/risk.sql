@@ -527,7 +527,7 @@ COMMENT ON FUNCTION supervision.risk_run_purge(integer) IS
 ---------------------------------------------------------------------------
 
 INSERT INTO supervision.risk_model (name, version, class_method, class_cuts, description, created_by, builtin)
-VALUES ('enterprise credit risk', 1, 'threshold', '{"A": 5, "B": 25, "C": 50}',
+VALUES ('enterprise credit risk', 1, 'threshold', '{"A": 8, "B": 25, "C": 50}',
         'Starting point shipped with the extension: no national weights are published, so these are for a DBA to change (copy to a new version, edit, activate)',
         'extension', true);
 INSERT INTO supervision.risk_indicator (model_id, code, name, weight, source, direction, transform, missing)
