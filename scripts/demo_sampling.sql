@@ -18,7 +18,7 @@ SELECT d.code_prefix || c.code || lpad(n::text, 2, '0'), d.title || c.name || n,
   FROM (VALUES ('012', 'SC', '市场检查员'), ('015', 'EP', '环境检查员')) d(dept, code_prefix, title)
   JOIN supervision.random_item r ON r.department_code = d.dept
   CROSS JOIN supervision.division c
-  CROSS JOIN generate_series(1, 15) n
+  CROSS JOIN generate_series(1, 20) n
  WHERE c.code LIKE '32%' AND c.level = 2;
 INSERT INTO supervision.inspection_plan (code, title, departments, items, check_start, check_end, filter, ratios,
                                          min_count, max_count, inspectors_per_target, exclusion_days, workload_cap)
