@@ -19,7 +19,7 @@
  *
  * Each source query is read once through an SPI cursor.  A subject's score
  * is accumulated leaf by leaf and its three largest contributions are kept as
- * it goes, so memory is about 40 bytes per subject whatever the number of
+ * it goes, so memory is about 50 bytes per subject whatever the number of
  * indicators.  Subjects are found by their position in the sorted population
  * (a direct table over the id range when it is dense enough, binary search
  * otherwise).

@@ -2072,13 +2072,11 @@ RETURNS TABLE (field text, value text, record_id bigint, source text, batch_id b
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT l.key,
-           CASE WHEN l.key = 'phone' THEN supervision.personal_data(to_jsonb(s) ->> l.key, 'phone') ELSE to_jsonb(s) ->> l.key END,
+           supervision.personal_field(l.key, to_jsonb(s) ->> l.key),
            (l.value ->> 'record_id')::bigint, l.value ->> 'source',
            (l.value ->> 'batch_id')::bigint, l.value ->> 'batch_no', (l.value ->> 'raw_id')::bigint, r.row_no,
            l.value ->> 'rule', l.value -> 'cleaning' ->> 'rule',
-           CASE WHEN l.key = 'phone'
-                THEN to_jsonb(supervision.personal_data(coalesce(l.value -> 'cleaning' -> 'from', r.payload -> l.key) #>> '{}', 'phone'))
-                ELSE coalesce(l.value -> 'cleaning' -> 'from', r.payload -> l.key) END
+           supervision.personal_field(l.key, coalesce(l.value -> 'cleaning' -> 'from', r.payload -> l.key))
       FROM supervision.subject s
       CROSS JOIN LATERAL jsonb_each(s.lineage) l
       LEFT JOIN supervision.ingest_raw r ON r.id = (l.value ->> 'raw_id')::bigint
@@ -2095,10 +2093,8 @@ RETURNS TABLE (field text, value text, value_as_received jsonb, rule text, raw_i
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     SELECT f.field,
-           CASE WHEN f.type = 'phone' THEN supervision.personal_data(to_jsonb(s) ->> f.field, 'phone') ELSE to_jsonb(s) ->> f.field END,
-           CASE WHEN f.type = 'phone'
-                THEN to_jsonb(supervision.personal_data(coalesce(s.cleaning -> f.field -> 'from', r.payload -> f.field) #>> '{}', 'phone'))
-                ELSE coalesce(s.cleaning -> f.field -> 'from', r.payload -> f.field) END,
+           supervision.personal_field(f.field, to_jsonb(s) ->> f.field),
+           supervision.personal_field(f.field, coalesce(s.cleaning -> f.field -> 'from', r.payload -> f.field)),
            coalesce(s.cleaning -> f.field ->> 'rule', 'as_received'), r.id, r.row_no, b.id, b.batch_no, b.source_code,
            r.received_at
       FROM supervision.subject_record s
@@ -2118,7 +2114,7 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
     WITH v AS (
         SELECT r.entity_id, f.key AS field,
-               CASE WHEN f.key = 'phone' THEN supervision.personal_data(f.value #>> '{}', 'phone') ELSE f.value #>> '{}' END AS value,
+               supervision.personal_field(f.key, f.value #>> '{}') AS value,
                r.source_code,
                CASE f.key WHEN 'address' THEN regexp_replace(normalize(f.value #>> '{}', NFKC), '[[:space:][:punct:]]', '', 'g')
                           ELSE upper(btrim(f.value #>> '{}')) END AS cmp

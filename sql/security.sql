@@ -220,5 +220,20 @@ $$;
 COMMENT ON FUNCTION supervision.personal_data(text, text) IS
     'A personal value (kind id_number or phone) as the acting role may see it: unmasked for administrators and auditors, masked for everyone else';
 
+-- A field's value as the acting role may see it: the personal fields (phone,
+-- id_number) through personal_data, the others as they are.
+CREATE FUNCTION supervision.personal_field(p_field text, p_value text) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN p_field IN ('phone', 'id_number') THEN supervision.personal_data(p_value, p_field) ELSE p_value END;
+COMMENT ON FUNCTION supervision.personal_field(text, text) IS
+    'The value of a field as the acting role may see it: phone and id_number masked unless the role sees personal data, other fields unchanged';
+
+CREATE FUNCTION supervision.personal_field(p_field text, p_value jsonb) RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN CASE WHEN p_field IN ('phone', 'id_number') THEN to_jsonb(supervision.personal_data(p_value #>> '{}', p_field))
+            ELSE p_value END;
+COMMENT ON FUNCTION supervision.personal_field(text, jsonb) IS
+    'The JSON value of a field (as received) as the acting role may see it: phone and id_number masked unless the role sees personal data';
+
 REVOKE ALL ON FUNCTION supervision.actor_from(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION supervision.actor_from(name) TO supervision_admin, supervision_auditor;

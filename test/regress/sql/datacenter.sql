@@ -272,7 +272,9 @@ SELECT name, department_code, status, id_number IS NOT NULL AS personal_data_kep
 SET ROLE dc_officer;
 SELECT phone FROM supervision.subject LIMIT 1;
 SELECT payload FROM supervision.ingest_raw LIMIT 1;
-SELECT value FROM supervision.subject_lineage((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')) WHERE field = 'phone';
+SELECT value, value_as_received FROM supervision.subject_lineage((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')) WHERE field = 'phone';
+SELECT value, value_as_received FROM supervision.subject_record_lineage((SELECT id FROM supervision.subject_record WHERE source_key = 'R-1')) WHERE field = 'phone';
+SELECT values_by_source FROM supervision.subject_comparison((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')) WHERE field = 'phone';
 SELECT supervision_api.subject((SELECT entity_id FROM supervision.subject_record WHERE source_key = 'R-1')) -> 'subject' ->> 'phone' AS api_phone;
 RESET ROLE;
 SET ROLE dc_other;
