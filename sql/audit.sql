@@ -40,8 +40,12 @@ CREATE TABLE supervision.audit_log_default PARTITION OF supervision.audit_log DE
 ALTER TABLE supervision.audit_log_default ADD PRIMARY KEY (id);
 
 -- The head of the chain: one row, locked by each writing transaction until commit.
+-- No index: a transaction that audits many rows rewrites this row once per row,
+-- and a unique index would check every earlier version of it on each rewrite
+-- (quadratic); the row is reached by its tuple id instead (see audit_row), and a
+-- trigger keeps it single.
 CREATE TABLE supervision.audit_chain_head (
-    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    singleton boolean NOT NULL DEFAULT true CHECK (singleton),
     last_id   bigint NOT NULL,
     last_hash bytea  NOT NULL
 );
@@ -182,6 +186,18 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON supervision.audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION supervision.audit_refuse();
 CREATE TRIGGER audit_log_default_no_truncate BEFORE TRUNCATE ON supervision.audit_log_default
     FOR EACH STATEMENT EXECUTE FUNCTION supervision.audit_refuse();
+CREATE FUNCTION supervision.audit_head_single() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM supervision.audit_chain_head) THEN
+        RAISE EXCEPTION 'the audit chain has one head' USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION supervision.audit_head_single() IS 'Trigger: audit_chain_head holds one row';
+CREATE TRIGGER audit_head_single BEFORE INSERT ON supervision.audit_chain_head
+    FOR EACH ROW EXECUTE FUNCTION supervision.audit_head_single();
 CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON supervision.audit_chain_head
     FOR EACH ROW EXECUTE FUNCTION supervision.audit_refuse();
 CREATE TRIGGER audit_anchor_append_only BEFORE UPDATE OR DELETE ON supervision.audit_anchor
