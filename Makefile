@@ -37,6 +37,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# headers shared between C files (PGXS tracks no header dependencies)
+extension/sampling.o extension/sampling_sha256.o extension/supervision.o: extension/sampling_sha256.h
+
 build/divisions_data.sql: data/divisions.csv data/jiangsu_boundaries.geojson data/divisions_sql.sh
 	@mkdir -p build
 	sh data/divisions_sql.sh data > $@.tmp && mv $@.tmp $@

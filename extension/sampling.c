@@ -1,7 +1,8 @@
 /*
  * sampling.c: the hot path of double-random inspections (双随机).
  *
- * A draw is verifiable: every ranking key is SHA-256 over public inputs.
+ * A draw is verifiable: every ranking key is SHA-256 over public inputs,
+ * computed by sampling_sha256.c (the x86 SHA extensions when the CPU has them).
  *
  *   target key     = SHA-256(seed || '|' || target_key)
  *   inspector key  = SHA-256(seed || '|' || target_key || '|' || certificate_no)
@@ -22,8 +23,6 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -33,44 +32,28 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
-#define SAMPLING_KEYLEN PG_SHA256_DIGEST_LENGTH
+#include "sampling_sha256.h"
+
+#define SAMPLING_KEYLEN SAMPLING_SHA256_LEN
 #define SAMPLING_FETCH 10000
 
 /* ---------------------------------------------------------------- hashing */
 
-static pg_cryptohash_ctx *
-sampling_hasher(void)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (ctx == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY),
-						errmsg("could not create a SHA-256 context")));
-	return ctx;
-}
-
-static inline void
-sampling_check_hash(pg_cryptohash_ctx *ctx, int rc)
-{
-	if (rc < 0)
-		elog(ERROR, "SHA-256 failed: %s", pg_cryptohash_error(ctx));
-}
-
 /* SHA-256 of the n parts joined by '|' into out (32 bytes). */
 static void
-sampling_hash(pg_cryptohash_ctx *ctx, int n, const char *const *parts, const int *lens, uint8 *out)
+sampling_hash(int n, const char *const *parts, const int *lens, uint8 *out)
 {
-	static const uint8 bar = '|';
+	SamplingSha256 c;
 	int			i;
 
-	sampling_check_hash(ctx, pg_cryptohash_init(ctx));
+	sampling_sha256_init(&c);
 	for (i = 0; i < n; i++)
 	{
 		if (i > 0)
-			sampling_check_hash(ctx, pg_cryptohash_update(ctx, &bar, 1));
-		sampling_check_hash(ctx, pg_cryptohash_update(ctx, (const uint8 *) parts[i], lens[i]));
+			sampling_sha256_update(&c, "|", 1);
+		sampling_sha256_update(&c, parts[i], lens[i]);
 	}
-	sampling_check_hash(ctx, pg_cryptohash_final(ctx, out, SAMPLING_KEYLEN));
+	sampling_sha256_final(&c, out);
 }
 
 static text *
@@ -158,11 +141,9 @@ sampling_draw_key(PG_FUNCTION_ARGS)
 	char	  **parts;
 	int		   *lens;
 	int			n = sampling_text_array(PG_GETARG_ARRAYTYPE_P(0), "parts", &parts, &lens);
-	pg_cryptohash_ctx *ctx = sampling_hasher();
 	uint8		digest[SAMPLING_KEYLEN];
 
-	sampling_hash(ctx, n, (const char *const *) parts, lens, digest);
-	pg_cryptohash_free(ctx);
+	sampling_hash(n, (const char *const *) parts, lens, digest);
 	PG_RETURN_BYTEA_P(sampling_bytea(digest));
 }
 
@@ -179,14 +160,13 @@ sampling_population_digest(PG_FUNCTION_ARGS)
 {
 	Datum		arg = PG_GETARG_DATUM(0);
 	Oid			argtype = INT8OID;
-	pg_cryptohash_ctx *ctx = sampling_hasher();
+	SamplingSha256 c;
 	uint8		digest[SAMPLING_KEYLEN];
 	SPIPlanPtr	plan;
 	Portal		portal;
 	text	   *result;
-	static const uint8 nl = '\n';
 
-	sampling_check_hash(ctx, pg_cryptohash_init(ctx));
+	sampling_sha256_init(&c);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	plan = SPI_prepare("SELECT p.stratum::text || '|' || p.target_key COLLATE \"C\" AS line"
@@ -212,15 +192,14 @@ sampling_population_digest(PG_FUNCTION_ARGS)
 			if (isnull)
 				continue;
 			t = DatumGetTextPP(d);
-			sampling_check_hash(ctx, pg_cryptohash_update(ctx, (const uint8 *) VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)));
-			sampling_check_hash(ctx, pg_cryptohash_update(ctx, &nl, 1));
+			sampling_sha256_update(&c, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+			sampling_sha256_update(&c, "\n", 1);
 		}
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
-	sampling_check_hash(ctx, pg_cryptohash_final(ctx, digest, SAMPLING_KEYLEN));
-	pg_cryptohash_free(ctx);
+	sampling_sha256_final(&c, digest);
 	result = sampling_hex(digest);
 	PG_RETURN_TEXT_P(result);
 }
@@ -318,7 +297,6 @@ sampling_select(PG_FUNCTION_ARGS)
 				nk,
 				s;
 	SamplingStratum *strata;
-	pg_cryptohash_ctx *ctx;
 	char	   *seed;
 	int			seedlen;
 	Oid			argtype = INT8OID;
@@ -349,7 +327,6 @@ sampling_select(PG_FUNCTION_ARGS)
 		strata[s].k = ks[s];
 		strata[s].heap = palloc(sizeof(SamplingEntry) * (ks[s] > 0 ? ks[s] : 1));
 	}
-	ctx = sampling_hasher();
 	MemoryContextSwitchTo(oldcxt);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -401,7 +378,7 @@ sampling_select(PG_FUNCTION_ARGS)
 			lens[0] = seedlen;
 			parts[1] = VARDATA_ANY(tk);
 			lens[1] = VARSIZE_ANY_EXHDR(tk);
-			sampling_hash(ctx, 2, parts, lens, e.key);
+			sampling_hash(2, parts, lens, e.key);
 			if (S->n == S->k)
 			{
 				/* full: keep only if smaller than the largest kept key */
@@ -434,7 +411,6 @@ sampling_select(PG_FUNCTION_ARGS)
 	}
 	SPI_cursor_close(portal);
 	SPI_finish();
-	pg_cryptohash_free(ctx);
 
 	for (s = 0; s < nstrata; s++)
 	{
@@ -541,7 +517,6 @@ sampling_assign(PG_FUNCTION_ARGS)
 				t,
 				i,
 				g;
-	pg_cryptohash_ctx *ctx;
 
 	InitMaterializedSRF(fcinfo, 0);
 	callcxt = AllocSetContextCreate(CurrentMemoryContext, "sampling_assign", ALLOCSET_DEFAULT_SIZES);
@@ -606,7 +581,6 @@ sampling_assign(PG_FUNCTION_ARGS)
 		exhead[ext[i] - 1] = i;
 	}
 	cand = palloc(sizeof(SamplingCand) * (maxgroup + 1));
-	ctx = sampling_hasher();
 
 	for (t = 0; t < nt; t++)
 	{
@@ -656,7 +630,7 @@ sampling_assign(PG_FUNCTION_ARGS)
 				lens[1] = tklens[t];
 				parts[2] = certs[in];
 				lens[2] = certlens[in];
-				sampling_hash(ctx, 3, parts, lens, cand[ncand].key);
+				sampling_hash(3, parts, lens, cand[ncand].key);
 				cand[ncand].insp = in;
 				cand[ncand].chosen = false;
 				ncand++;
@@ -721,7 +695,6 @@ sampling_assign(PG_FUNCTION_ARGS)
 		}
 		pfree(missing.data);
 	}
-	pg_cryptohash_free(ctx);
 	MemoryContextSwitchTo(oldcxt);
 	MemoryContextDelete(callcxt);
 	return (Datum) 0;

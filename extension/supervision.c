@@ -2,13 +2,16 @@
  * supervision.c: the module's entry point.
  *
  * Each capability has its own C file (codes.c, ...); this one holds the
- * module magic block and _PG_init, which reserves the supervision.* GUC
- * prefix so that no one can define settings under it by mistake.
+ * module magic block and _PG_init, which defines the settings
+ * (supervision.sha256_code, sampling_sha256.c) and reserves the
+ * supervision.* GUC prefix so that no one can define others by mistake.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
 #include "utils/guc.h"
+
+#include "sampling_sha256.h"
 
 PG_MODULE_MAGIC;
 
@@ -17,5 +20,6 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	sampling_sha256_define_guc();
 	MarkGUCPrefixReserved("supervision");
 }

@@ -270,6 +270,23 @@ SELECT count(*) AS targets, min(n) AS min_freq, max(n) AS max_freq,
        round(sum((n - 600.0) ^ 2 / 600.0), 3) AS chi_square, sum((n - 600.0) ^ 2 / 600.0) < 27.877 AS uniform
   FROM f;
 
+-- The extension's SHA-256 is the server's sha256(), with the CPU's SHA instructions
+-- (when it has them) and with the portable code: messages of 0 to 278 bytes (up to
+-- five blocks, every padding case), ASCII and Chinese text; a whole draw verified
+-- with the portable code
+CREATE TEMP TABLE sha_messages AS
+SELECT left(repeat(md5(i::text) || CASE WHEN i % 3 = 0 THEN '抽查' ELSE '' END, 12), i % 251) AS m
+  FROM generate_series(0, 1999) i;
+SELECT count(*) AS messages, max(octet_length(m)) AS longest,
+       count(*) FILTER (WHERE supervision.draw_key(m) <> sha256(convert_to(m, 'UTF8'))) AS different
+  FROM sha_messages;
+SET supervision.sha256_code = portable;
+SELECT count(*) FILTER (WHERE supervision.draw_key(m) <> sha256(convert_to(m, 'UTF8'))) AS different_portable FROM sha_messages;
+SELECT supervision.draw_verify(:d6) AS verified_with_portable_code;
+RESET supervision.sha256_code;
+SELECT encode(supervision.draw_key(''), 'hex') AS empty_message,
+       supervision.draw_key('seed', 'a', 'b') = sha256('seed|a|b') AS parts_joined_by_bar;
+
 -- every table, view and function of the capability has a comment
 SELECT c.relname AS missing_comment FROM pg_class c
  WHERE c.relnamespace = 'supervision'::regnamespace AND c.relkind IN ('r', 'v')
