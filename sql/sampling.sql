@@ -227,16 +227,42 @@ CREATE TABLE supervision.draw_stratum (
 COMMENT ON TABLE supervision.draw_stratum IS
     'Per stratum (credit class) of a draw: N frozen targets, the ratio, and k = min(N, max(min_count, min(max_count, ceil(N x ratio))))';
 
-CREATE TABLE supervision.draw_population (
-    draw_id       bigint NOT NULL REFERENCES supervision.draw,
-    stratum       char(1) NOT NULL,
-    target_key    text NOT NULL,
-    subject_id    bigint NOT NULL,
-    division_code text,
-    PRIMARY KEY (draw_id, target_key)
+-- The frozen population, stored compactly: per stratum, blocks of up to 65,536
+-- targets. The lines of a block are its part of the canonical population list
+-- ("stratum|target_key\n", byte order), so the lines of all blocks in
+-- (stratum, block) order are exactly the file whose SHA-256 is the population
+-- digest. Subject ids and divisions, per target, in the same order.
+CREATE TABLE supervision.draw_population_block (
+    draw_id     bigint NOT NULL REFERENCES supervision.draw,
+    stratum     char(1) NOT NULL CHECK (stratum IN ('A', 'B', 'C', 'D')),
+    block       integer NOT NULL CHECK (block >= 1),
+    targets     integer NOT NULL CHECK (targets >= 1),
+    lines       text NOT NULL,
+    subject_ids bigint[] NOT NULL CHECK (cardinality(subject_ids) = targets),
+    divisions   text[] NOT NULL,
+    division_of integer[] NOT NULL CHECK (cardinality(division_of) = targets),
+    PRIMARY KEY (draw_id, stratum, block)
 );
-COMMENT ON TABLE supervision.draw_population IS
-    'The frozen eligible population of a draw: stratum and target key (credit code) of every target, fixed before the seed is known';
+-- Written once, read whole: lz4 (credit codes and ids compress to about half,
+-- and reading fewer TOAST chunks saves more than decompressing costs); without
+-- lz4 in the server, no compression (pglz would take seconds per million targets).
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+        ALTER TABLE supervision.draw_population_block
+            ALTER COLUMN lines SET COMPRESSION lz4,
+            ALTER COLUMN subject_ids SET COMPRESSION lz4,
+            ALTER COLUMN division_of SET COMPRESSION lz4;
+    ELSE
+        ALTER TABLE supervision.draw_population_block
+            ALTER COLUMN lines SET STORAGE EXTERNAL,
+            ALTER COLUMN subject_ids SET STORAGE EXTERNAL,
+            ALTER COLUMN division_of SET STORAGE EXTERNAL;
+    END IF;
+END
+$$;
+COMMENT ON TABLE supervision.draw_population_block IS
+    'The frozen eligible population of a draw, fixed before the seed is known, in blocks of up to 65,536 targets per stratum: the canonical lines "stratum|target_key\n" in byte order (all blocks in stratum, block order = the file whose SHA-256 is the population digest), the subject id of each target, and its division (division_of: 1-based position in divisions, 0 = none); one row per target: view draw_population';
 
 CREATE TABLE supervision.draw_inspector (
     draw_id         bigint NOT NULL REFERENCES supervision.draw,
@@ -252,47 +278,52 @@ CREATE TABLE supervision.draw_inspector (
 COMMENT ON TABLE supervision.draw_inspector IS
     'The frozen inspector pool of a draw: active certificate over the whole check period, plan department, specialties covering the department''s plan items';
 
+-- One row per drawn target: its rank and ranking key, the inspectors excluded
+-- from it (recusal, rotation), and its team or the reason it has none.
 CREATE TABLE supervision.draw_selection (
-    draw_id     bigint NOT NULL REFERENCES supervision.draw,
-    stratum     char(1) NOT NULL,
-    target_key  text NOT NULL,
-    subject_id  bigint NOT NULL,
-    rank        integer NOT NULL CHECK (rank >= 1),
-    ranking_key bytea NOT NULL CHECK (length(ranking_key) = 32),
-    PRIMARY KEY (draw_id, target_key),
-    UNIQUE (draw_id, stratum, rank)
+    draw_id           bigint NOT NULL,   -- a draw; checked per statement (trigger draw_selection_draw)
+    stratum           char(1) NOT NULL CHECK (stratum IN ('A', 'B', 'C', 'D')),
+    target_key        text NOT NULL,
+    subject_id        bigint NOT NULL,
+    rank              integer NOT NULL CHECK (rank >= 1),
+    ranking_key       bytea NOT NULL CHECK (length(ranking_key) = 32),
+    team              text[] CHECK (cardinality(team) >= 2),
+    shortfall         text,
+    excluded          text[] NOT NULL DEFAULT '{}',
+    exclusion_reasons text[] NOT NULL DEFAULT '{}'
+                      CHECK (exclusion_reasons <@ ARRAY['kin', 'former_employment', 'shareholding', 'declared', 'rotation']),
+    -- Target keys are unique in a draw by construction (the frozen population holds
+    -- each once) and draw_verify checks the whole selection; an index on them would
+    -- cost a draw of 10M subjects about a second, for lookups that scan one draw.
+    PRIMARY KEY (draw_id, stratum, rank),
+    CHECK ((team IS NULL) <> (shortfall IS NULL)),
+    CHECK (cardinality(excluded) = cardinality(exclusion_reasons))
 );
 COMMENT ON TABLE supervision.draw_selection IS
-    'Targets drawn: rank within the stratum by ranking key SHA-256(seed|target_key)';
+    'Targets drawn: rank within the stratum by ranking key SHA-256(seed|target_key); the team (certificate numbers in the order of their inspector keys) or, when the constraints leave too few inspectors, the shortfall with its reason; the inspectors excluded (recusal relation or rotation)';
 
-CREATE TABLE supervision.draw_exclusion (
-    draw_id        bigint NOT NULL REFERENCES supervision.draw,
-    target_key     text NOT NULL,
-    certificate_no text NOT NULL,
-    reason         text NOT NULL CHECK (reason IN ('kin', 'former_employment', 'shareholding', 'declared', 'rotation')),
-    PRIMARY KEY (draw_id, target_key, certificate_no)
-);
-COMMENT ON TABLE supervision.draw_exclusion IS
-    'Inspectors excluded from a drawn target: recusal (conflict relation) or rotation (inspected the subject''s previous inspection)';
-
-CREATE TABLE supervision.draw_assignment (
-    draw_id        bigint NOT NULL REFERENCES supervision.draw,
-    target_key     text NOT NULL,
-    seq            integer NOT NULL CHECK (seq >= 1),
-    certificate_no text NOT NULL,
-    PRIMARY KEY (draw_id, target_key, seq),
-    UNIQUE (draw_id, target_key, certificate_no)
-);
-COMMENT ON TABLE supervision.draw_assignment IS 'Inspectors drawn for each target, seq in order of their ranking key';
-
-CREATE TABLE supervision.draw_shortfall (
-    draw_id    bigint NOT NULL REFERENCES supervision.draw,
-    target_key text NOT NULL,
-    problem    text NOT NULL,
-    PRIMARY KEY (draw_id, target_key)
-);
-COMMENT ON TABLE supervision.draw_shortfall IS
-    'Drawn targets that could not get a full team, with the reason (counts of inspectors in jurisdiction, recused, excluded by rotation, at the cap; departments missing)';
+-- draw_selection refers to supervision.draw like a foreign key, checked once per
+-- statement instead of once per row (a draw of 10M subjects selects ~300k
+-- targets). Draws are never deleted nor truncated (draw_guard), so a check on
+-- insert is all a foreign key would do.
+CREATE FUNCTION supervision.draw_selection_draw() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    v_draw bigint;
+BEGIN
+    SELECT n.draw_id INTO v_draw FROM new_rows n
+     WHERE NOT EXISTS (SELECT 1 FROM supervision.draw d WHERE d.id = n.draw_id) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'insert into supervision.draw_selection names draw %, which does not exist', v_draw
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION supervision.draw_selection_draw() IS
+    'Trigger: every row inserted into draw_selection names an existing draw (a foreign key checked per statement)';
+CREATE TRIGGER draw_selection_draw AFTER INSERT ON supervision.draw_selection
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION supervision.draw_selection_draw();
 
 -- Draw records are append-only: written once by draw_open/draw_reveal.
 CREATE FUNCTION supervision.draw_guard() RETURNS trigger
@@ -318,14 +349,15 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION supervision.draw_guard() IS
-    'Trigger: draws and their frozen lists, selections and teams are never updated or deleted (only open -> revealed once)';
+    'Trigger: draws and their frozen lists, selections and teams are never updated, deleted or truncated (only open -> revealed once)';
 DO $$
 DECLARE t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['draw', 'draw_stratum', 'draw_population', 'draw_inspector', 'draw_selection',
-                             'draw_exclusion', 'draw_assignment', 'draw_shortfall'] LOOP
+    FOREACH t IN ARRAY ARRAY['draw', 'draw_stratum', 'draw_population_block', 'draw_inspector', 'draw_selection'] LOOP
         EXECUTE format('CREATE TRIGGER draw_guard BEFORE UPDATE OR DELETE ON supervision.%I
                         FOR EACH ROW EXECUTE FUNCTION supervision.draw_guard()', t);
+        EXECUTE format('CREATE TRIGGER draw_guard_truncate BEFORE TRUNCATE ON supervision.%I
+                        FOR EACH STATEMENT EXECUTE FUNCTION supervision.draw_guard()', t);
     END LOOP;
 END
 $$;
@@ -337,27 +369,77 @@ CREATE FUNCTION supervision.draw_key(VARIADIC parts text[]) RETURNS bytea
 COMMENT ON FUNCTION supervision.draw_key(text[]) IS
     'SHA-256 over the UTF-8 bytes of the parts joined by "|": draw_key(seed, target_key) ranks targets, draw_key(seed, target_key, certificate_no) ranks inspectors';
 
+CREATE FUNCTION supervision.sampling_freeze(draw_id bigint) RETURNS text
+    AS 'MODULE_PATHNAME', 'sampling_freeze'
+    LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION supervision.sampling_freeze(bigint) IS
+    'Internal (draw_open): freezes the population of an open draw (draw_candidates minus draw_recent_subjects, one target per target key, stratum = credit class or B) into draw_population_block in canonical order; returns the hex SHA-256 of the canonical list';
+
 CREATE FUNCTION supervision.sampling_population_digest(draw_id bigint) RETURNS text
     AS 'MODULE_PATHNAME', 'sampling_population_digest'
     LANGUAGE C STABLE STRICT;
 COMMENT ON FUNCTION supervision.sampling_population_digest(bigint) IS
-    'Hex SHA-256 of the frozen population of a draw in canonical form: lines "stratum|target_key\n" in byte order (LC_ALL=C sort)';
+    'Hex SHA-256 of the stored population of a draw: the lines of its blocks in order, i.e. the canonical list "stratum|target_key\n" in byte order (LC_ALL=C sort); NULL when the stored blocks are not canonical (malformed, out of order, repeated lines)';
 
-CREATE FUNCTION supervision.sampling_select(draw_id bigint, seed text, strata text[], ks integer[])
+CREATE FUNCTION supervision.sampling_block_targets(lines text, subject_ids bigint[], divisions text[], division_of integer[])
+RETURNS TABLE (target_key text, subject_id bigint, division_code text)
+    AS 'MODULE_PATHNAME', 'sampling_block_targets'
+    LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 65536;
+COMMENT ON FUNCTION supervision.sampling_block_targets(text, bigint[], text[], integer[]) IS
+    'The targets of one stored population block, one row each: target key, subject id, division';
+
+CREATE FUNCTION supervision.sampling_select(draw_id bigint, seed text)
 RETURNS TABLE (stratum text, target_key text, subject_id bigint, rank integer, ranking_key bytea)
     AS 'MODULE_PATHNAME', 'sampling_select'
     LANGUAGE C STABLE STRICT;
-COMMENT ON FUNCTION supervision.sampling_select(bigint, text, text[], integer[]) IS
-    'Internal: reads the frozen population of a draw with a cursor and returns the k smallest ranking keys of each stratum (bounded heaps), ranked';
+COMMENT ON FUNCTION supervision.sampling_select(bigint, text) IS
+    'Internal: the k smallest ranking keys SHA-256(seed|target_key) of each stratum of the stored population (k from draw_stratum; bounded heaps), ranked';
 
-CREATE FUNCTION supervision.sampling_assign(seed text, target_keys text[], target_groups integer[],
-    group_offsets integer[], group_members integer[], insp_certs text[], insp_depts integer[], dept_codes text[],
-    per_target integer, cap integer, ex_targets integer[], ex_insps integer[], ex_reasons integer[])
-RETURNS TABLE (target_index integer, inspector_index integer, seq integer, problem text)
-    AS 'MODULE_PATHNAME', 'sampling_assign'
-    LANGUAGE C IMMUTABLE STRICT;
-COMMENT ON FUNCTION supervision.sampling_assign(text, text[], integer[], integer[], integer[], text[], integer[], text[], integer, integer, integer[], integer[], integer[]) IS
-    'Internal: assigns inspectors to targets taken in the order given: per department its smallest inspector key, then the smallest keys up to per_target; recusal, rotation and the cap exclude; a target short of inspectors gets a problem row instead';
+CREATE FUNCTION supervision.sampling_draw(draw_id bigint, seed text, exclusions text)
+RETURNS TABLE (stratum text, target_key text, subject_id bigint, rank integer, ranking_key bytea,
+               team text[], shortfall text, excluded text[], exclusion_reasons text[])
+    AS 'MODULE_PATHNAME', 'sampling_draw'
+    LANGUAGE C STABLE STRICT
+    SET jit = off;   -- its queries are short: compiling them would cost more than it saves
+COMMENT ON FUNCTION supervision.sampling_draw(bigint, text, text) IS
+    'Internal: the selection of sampling_select and, targets taken in the order of their ranking keys, a team from the frozen pool (per department its smallest inspector key, then the smallest keys up to inspectors_per_target; jurisdiction, recusal, rotation and the workload cap exclude) or the shortfall; exclusions ''live'' (draw_conflicts, at reveal) or ''recorded'' (as draw_selection holds them, to verify)';
+
+-- One row per target, as before the population was stored in blocks.
+CREATE VIEW supervision.draw_population WITH (security_invoker = true) AS
+    SELECT b.draw_id, b.stratum, t.target_key, t.subject_id, t.division_code
+      FROM supervision.draw_population_block b
+     CROSS JOIN LATERAL supervision.sampling_block_targets(b.lines, b.subject_ids, b.divisions, b.division_of) t;
+COMMENT ON VIEW supervision.draw_population IS
+    'The frozen eligible population of a draw, one row per target: stratum, target key (credit code), subject, division';
+
+CREATE VIEW supervision.draw_exclusion WITH (security_invoker = true) AS
+    SELECT s.draw_id, s.target_key, e.certificate_no, e.reason
+      FROM supervision.draw_selection s
+     CROSS JOIN LATERAL unnest(s.excluded, s.exclusion_reasons) e(certificate_no, reason);
+COMMENT ON VIEW supervision.draw_exclusion IS
+    'Inspectors excluded from a drawn target: recusal (conflict relation) or rotation (inspected the subject''s previous inspection)';
+
+CREATE VIEW supervision.draw_assignment WITH (security_invoker = true) AS
+    SELECT s.draw_id, s.target_key, m.seq::integer AS seq, m.certificate_no
+      FROM supervision.draw_selection s
+     CROSS JOIN LATERAL unnest(s.team) WITH ORDINALITY m(certificate_no, seq);
+COMMENT ON VIEW supervision.draw_assignment IS 'Inspectors drawn for each target, seq in order of their ranking key';
+
+CREATE VIEW supervision.draw_shortfall WITH (security_invoker = true) AS
+    SELECT s.draw_id, s.target_key, s.shortfall AS problem
+      FROM supervision.draw_selection s WHERE s.shortfall IS NOT NULL;
+COMMENT ON VIEW supervision.draw_shortfall IS
+    'Drawn targets that could not get a full team, with the reason (counts of inspectors in jurisdiction, recused, excluded by rotation, at the cap; departments missing)';
+
+DO $$
+DECLARE t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['draw_population', 'draw_exclusion', 'draw_assignment', 'draw_shortfall'] LOOP
+        EXECUTE format('CREATE TRIGGER draw_guard INSTEAD OF UPDATE OR DELETE ON supervision.%I
+                        FOR EACH ROW EXECUTE FUNCTION supervision.draw_guard()', t);
+    END LOOP;
+END
+$$;
 
 -- Division codes at or below the given ones.
 CREATE FUNCTION supervision.sampling_divisions_below(p_codes text[]) RETURNS text[]
@@ -371,6 +453,57 @@ LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT coalesce(array_agg(code), '{}') FROM down
 $$;
 COMMENT ON FUNCTION supervision.sampling_divisions_below(text[]) IS 'The divisions given and every division below them';
+
+-- The filter of the plan of a draw: departments and items (for the target
+-- directory), kinds, industry prefixes, divisions (with every division below
+-- them; NULL = no filter), and whether a directory rule without conditions
+-- opens the directory to every subject.
+CREATE FUNCTION supervision.draw_filter(p_draw bigint)
+RETURNS TABLE (departments text[], items text[], kinds text[], industries text[], divisions text[], open_scope boolean)
+LANGUAGE sql STABLE AS $$
+    SELECT pl.departments, pl.items,
+           CASE WHEN pl.filter ? 'kinds' THEN ARRAY(SELECT jsonb_array_elements_text(pl.filter -> 'kinds')) END,
+           CASE WHEN pl.filter ? 'industries' THEN ARRAY(SELECT jsonb_array_elements_text(pl.filter -> 'industries')) END,
+           CASE WHEN pl.filter ? 'divisions'
+                THEN supervision.sampling_divisions_below(ARRAY(SELECT jsonb_array_elements_text(pl.filter -> 'divisions'))) END,
+           EXISTS (SELECT 1 FROM supervision.target_scope ts
+                    WHERE ts.department_code = ANY (pl.departments) AND ts.item_code = ANY (pl.items)
+                      AND ts.subject_kinds IS NULL AND ts.industry_prefixes IS NULL AND ts.division_codes IS NULL)
+      FROM supervision.draw d JOIN supervision.inspection_plan pl ON pl.id = d.plan_id
+     WHERE d.id = p_draw
+$$;
+COMMENT ON FUNCTION supervision.draw_filter(bigint) IS
+    'The filter of the plan of a draw as draw_candidates takes it: departments, items, kinds, industry prefixes, divisions with those below them (NULL = none), and whether the target directory holds a rule without conditions';
+
+-- The subjects a draw may take, before its exclusion window: active, unmerged,
+-- with a credit code, matching the plan's filter, in the target directory of a
+-- plan department for a plan item. Read by sampling_freeze with the values of
+-- draw_filter as constants, so that the conditions that do not apply fold away
+-- before ten million rows are read.
+CREATE FUNCTION supervision.draw_candidates(p_departments text[], p_items text[], p_kinds text[],
+                                            p_industries text[], p_divisions text[], p_open_scope boolean)
+RETURNS TABLE (subject_id bigint, target_key text, division_code text)
+LANGUAGE sql STABLE AS $$
+    WITH scope AS MATERIALIZED (
+        SELECT ts.subject_kinds, ts.industry_prefixes,
+               CASE WHEN ts.division_codes IS NOT NULL THEN supervision.sampling_divisions_below(ts.division_codes) END AS divs
+          FROM supervision.target_scope ts
+         WHERE ts.department_code = ANY (p_departments) AND ts.item_code = ANY (p_items)
+    )
+    SELECT s.id, s.uscc, s.division_code
+      FROM supervision.subject s
+     WHERE s.status = 'active' AND s.merged_into IS NULL AND s.uscc IS NOT NULL
+       AND (p_kinds IS NULL OR s.kind = ANY (p_kinds))
+       AND (p_industries IS NULL OR EXISTS (SELECT 1 FROM unnest(p_industries) x WHERE starts_with(s.industry_code, x)))
+       AND (p_divisions IS NULL OR s.division_code IN (SELECT unnest(p_divisions)))
+       AND (p_open_scope OR EXISTS (SELECT 1 FROM scope sc
+                                     WHERE (sc.subject_kinds IS NULL OR s.kind = ANY (sc.subject_kinds))
+                                       AND (sc.industry_prefixes IS NULL
+                                            OR EXISTS (SELECT 1 FROM unnest(sc.industry_prefixes) x WHERE starts_with(s.industry_code, x)))
+                                       AND (sc.divs IS NULL OR s.division_code = ANY (sc.divs))))
+$$;
+COMMENT ON FUNCTION supervision.draw_candidates(text[], text[], text[], text[], text[], boolean) IS
+    'Subjects a draw may take before its exclusion window: active, unmerged, with a credit code, matching the plan filter (kinds, industry prefixes, divisions; NULL = any), in the target directory of the departments for the items (open_scope: a rule without conditions)';
 
 -- May the acting user see (officers: their department takes part) a plan?
 CREATE FUNCTION supervision.sampling_plan_visible(p_plan bigint) RETURNS boolean
@@ -396,12 +529,10 @@ COMMENT ON FUNCTION supervision.sampling_draw_visible(bigint) IS 'sampling_plan_
 CREATE FUNCTION supervision.draw_open(p_plan_id bigint) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    p       supervision.inspection_plan;
-    v_draw  bigint;
-    v_divs  text[];
-    v_kinds text[];
-    v_inds  text[];
-    v_n     bigint;
+    p        supervision.inspection_plan;
+    v_draw   bigint;
+    v_digest text;
+    v_n      bigint;
 BEGIN
     SELECT * INTO p FROM supervision.inspection_plan WHERE id = p_plan_id;
     IF NOT FOUND THEN
@@ -416,52 +547,13 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state',
                   DETAIL = 'A plan is drawn once; drawing again until the result pleases would defeat the purpose.';
     END IF;
-    IF p.filter ? 'divisions' THEN
-        v_divs := supervision.sampling_divisions_below(ARRAY(SELECT jsonb_array_elements_text(p.filter -> 'divisions')));
-    END IF;
-    IF p.filter ? 'kinds' THEN
-        v_kinds := ARRAY(SELECT jsonb_array_elements_text(p.filter -> 'kinds'));
-    END IF;
-    IF p.filter ? 'industries' THEN
-        v_inds := ARRAY(SELECT jsonb_array_elements_text(p.filter -> 'industries'));
-    END IF;
 
     INSERT INTO supervision.draw (plan_id, opened_by, population_size, population_digest)
     VALUES (p.id, supervision.actor_person(), 1, repeat('0', 64)) RETURNING id INTO v_draw;
 
-    WITH sc AS MATERIALIZED (
-        SELECT ts.subject_kinds, ts.industry_prefixes,
-               CASE WHEN ts.division_codes IS NOT NULL THEN supervision.sampling_divisions_below(ts.division_codes) END AS divs
-          FROM supervision.target_scope ts
-         WHERE ts.department_code = ANY (p.departments) AND ts.item_code = ANY (p.items)
-    ), recent AS MATERIALIZED (
-        SELECT b.subject_id FROM supervision.behaviour b JOIN supervision.agency a ON a.uscc = b.agency_uscc
-         WHERE p.exclusion_days > 0 AND b.kind = 'inspection' AND b.subject_id IS NOT NULL
-           AND a.department_code = ANY (p.departments)
-           AND b.check_time >= (p.check_start - p.exclusion_days)::timestamptz AND b.check_time < p.check_start::timestamptz
-        UNION
-        SELECT v.subject_id FROM supervision.visit v
-          JOIN supervision.visit_item vi ON vi.visit_id = v.id
-          LEFT JOIN supervision.inspection_result r ON r.visit_id = v.id
-         WHERE p.exclusion_days > 0 AND vi.department_code = ANY (p.departments)
-           AND coalesce(r.checked_on, v.check_end) >= p.check_start - p.exclusion_days
-           AND coalesce(r.checked_on, v.check_start) < p.check_start
-    )
-    INSERT INTO supervision.draw_population (draw_id, stratum, target_key, subject_id, division_code)
-    SELECT DISTINCT ON (s.uscc) v_draw, coalesce(cc.class, 'B'), s.uscc, s.id, s.division_code
-      FROM supervision.subject s
-      LEFT JOIN supervision.subject_credit_class cc ON cc.subject_id = s.id
-     WHERE s.status = 'active' AND s.merged_into IS NULL AND s.uscc IS NOT NULL
-       AND (v_kinds IS NULL OR s.kind = ANY (v_kinds))
-       AND (v_inds IS NULL OR EXISTS (SELECT 1 FROM unnest(v_inds) x WHERE starts_with(s.industry_code, x)))
-       AND (v_divs IS NULL OR s.division_code = ANY (v_divs))
-       AND EXISTS (SELECT 1 FROM sc
-                    WHERE (sc.subject_kinds IS NULL OR s.kind = ANY (sc.subject_kinds))
-                      AND (sc.industry_prefixes IS NULL OR EXISTS (SELECT 1 FROM unnest(sc.industry_prefixes) x WHERE starts_with(s.industry_code, x)))
-                      AND (sc.divs IS NULL OR s.division_code = ANY (sc.divs)))
-       AND NOT EXISTS (SELECT 1 FROM recent WHERE recent.subject_id = s.id)
-     ORDER BY s.uscc, s.id;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
+    -- the population: draw_candidates minus draw_recent_subjects, in canonical blocks
+    v_digest := supervision.sampling_freeze(v_draw);
+    SELECT coalesce(sum(b.targets), 0) INTO v_n FROM supervision.draw_population_block b WHERE b.draw_id = v_draw;
     IF v_n = 0 THEN
         RAISE EXCEPTION 'the population of plan % is empty', p.code
             USING ERRCODE = 'no_data_found',
@@ -473,7 +565,8 @@ BEGIN
     SELECT v_draw, c.class, coalesce(n.n, 0), c.ratio,
            least(coalesce(n.n, 0), greatest(p.min_count, least(coalesce(p.max_count, coalesce(n.n, 0)), ceil(coalesce(n.n, 0) * c.ratio)::integer)))
       FROM (SELECT r.class, coalesce((p.ratios ->> r.class)::numeric, r.ratio) AS ratio FROM supervision.risk_ratio_default r) c
-      LEFT JOIN (SELECT stratum, count(*)::integer AS n FROM supervision.draw_population WHERE draw_id = v_draw GROUP BY stratum) n
+      LEFT JOIN (SELECT b.stratum, sum(b.targets)::integer AS n FROM supervision.draw_population_block b
+                  WHERE b.draw_id = v_draw GROUP BY b.stratum) n
         ON n.stratum = c.class;
 
     INSERT INTO supervision.draw_inspector (draw_id, ordinal, inspector_id, certificate_no, name, department_code, division_code)
@@ -485,81 +578,12 @@ BEGIN
        AND i.specialties @> ARRAY(SELECT ci.code FROM supervision.catalog_item ci
                                    WHERE ci.code = ANY (p.items) AND ci.department_code = i.department_code);
 
-    UPDATE supervision.draw SET population_size = v_n,
-           population_digest = supervision.sampling_population_digest(v_draw)
-     WHERE id = v_draw;
+    UPDATE supervision.draw SET population_size = v_n, population_digest = v_digest WHERE id = v_draw;
     RETURN v_draw;
 END
 $$;
 COMMENT ON FUNCTION supervision.draw_open(bigint) IS
     'Commits a draw before its seed is known: freezes the eligible population per credit-class stratum and the inspector pool, records N, k per stratum and the SHA-256 digest of the frozen list; one draw per plan';
-
--- The inspector teams of a draw, computed from its frozen inputs.
-CREATE FUNCTION supervision.draw_compute_assignment(p_draw bigint, p_seed text)
-RETURNS TABLE (target_key text, seq integer, certificate_no text, problem text)
-LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    p         supervision.inspection_plan;
-    v_keys    text[];
-    v_groups  int[];
-    v_offsets int[];
-    v_members int[];
-    v_certs   text[];
-    v_idepts  int[];
-    v_ex_t    int[];
-    v_ex_i    int[];
-    v_ex_r    int[];
-BEGIN
-    SELECT pl.* INTO p FROM supervision.draw d JOIN supervision.inspection_plan pl ON pl.id = d.plan_id WHERE d.id = p_draw;
-    CREATE TEMP TABLE IF NOT EXISTS sampling_groups (div text, grp int) ON COMMIT DROP;
-    TRUNCATE sampling_groups;
-    INSERT INTO sampling_groups
-    SELECT x.div, row_number() OVER (ORDER BY x.div)
-      FROM (SELECT DISTINCT po.division_code AS div
-              FROM supervision.draw_selection s
-              JOIN supervision.draw_population po ON po.draw_id = s.draw_id AND po.target_key = s.target_key
-             WHERE s.draw_id = p_draw AND po.division_code IS NOT NULL) x;
-
-    SELECT array_agg(s.target_key ORDER BY s.ranking_key), array_agg(coalesce(g.grp, 0)::int ORDER BY s.ranking_key)
-      INTO v_keys, v_groups
-      FROM supervision.draw_selection s
-      JOIN supervision.draw_population po ON po.draw_id = s.draw_id AND po.target_key = s.target_key
-      LEFT JOIN sampling_groups g ON g.div = po.division_code
-     WHERE s.draw_id = p_draw;
-
-    WITH m AS (
-        SELECT g.grp, di.ordinal
-          FROM sampling_groups g
-         CROSS JOIN LATERAL supervision.division_ancestors(g.div) an
-          JOIN supervision.draw_inspector di ON di.draw_id = p_draw AND di.division_code = an.code
-    ), c AS (SELECT grp, count(*) AS n FROM m GROUP BY grp)
-    SELECT (SELECT coalesce(array_agg(m.ordinal ORDER BY m.grp, m.ordinal), '{}') FROM m),
-           (SELECT array_agg((SELECT coalesce(sum(c.n), 0) FROM c WHERE c.grp <= k)::int ORDER BY k)
-              FROM generate_series(0, (SELECT count(*) FROM sampling_groups)) k)
-      INTO v_members, v_offsets;
-
-    SELECT coalesce(array_agg(di.certificate_no ORDER BY di.ordinal), '{}'),
-           coalesce(array_agg(array_position(p.departments, di.department_code) ORDER BY di.ordinal), '{}')
-      INTO v_certs, v_idepts
-      FROM supervision.draw_inspector di WHERE di.draw_id = p_draw;
-
-    SELECT coalesce(array_agg(k.n::int ORDER BY k.n, di.ordinal), '{}'),
-           coalesce(array_agg(di.ordinal ORDER BY k.n, di.ordinal), '{}'),
-           coalesce(array_agg(CASE WHEN e.reason = 'rotation' THEN 2 ELSE 1 END ORDER BY k.n, di.ordinal), '{}')
-      INTO v_ex_t, v_ex_i, v_ex_r
-      FROM unnest(v_keys) WITH ORDINALITY k(key, n)
-      JOIN supervision.draw_exclusion e ON e.draw_id = p_draw AND e.target_key = k.key
-      JOIN supervision.draw_inspector di ON di.draw_id = p_draw AND di.certificate_no = e.certificate_no;
-
-    RETURN QUERY
-    SELECT v_keys[a.target_index], a.seq, v_certs[a.inspector_index], a.problem
-      FROM supervision.sampling_assign(p_seed, coalesce(v_keys, '{}'), coalesce(v_groups, '{}'), v_offsets, v_members,
-                                       v_certs, v_idepts, p.departments, p.inspectors_per_target, p.workload_cap,
-                                       v_ex_t, v_ex_i, v_ex_r) a;
-END
-$$;
-COMMENT ON FUNCTION supervision.draw_compute_assignment(bigint, text) IS
-    'Internal: inspector teams for the selected targets of a draw from its frozen pool and exclusions (jurisdiction: the inspector''s division contains the target''s)';
 
 -- Reveals a draw: the seed is entered, targets and inspectors drawn, visits merged.
 CREATE FUNCTION supervision.draw_reveal(p_draw bigint, p_seed text, p_seed_source text, p_seed_published_at timestamptz)
@@ -594,46 +618,12 @@ BEGIN
             'the seed must be published after the draw was opened (its population frozen)', p_seed_published_at::text);
     END IF;
 
-    INSERT INTO supervision.draw_selection (draw_id, stratum, target_key, subject_id, rank, ranking_key)
-    SELECT p_draw, s.stratum, s.target_key, s.subject_id, s.rank, s.ranking_key
-      FROM supervision.sampling_select(p_draw, p_seed,
-               ARRAY(SELECT ds.stratum::text FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw ORDER BY ds.stratum),
-               ARRAY(SELECT ds.k FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw ORDER BY ds.stratum)) s;
-
-    -- recusal, then rotation (the inspectors of the subject's previous inspection)
-    INSERT INTO supervision.draw_exclusion (draw_id, target_key, certificate_no, reason)
-    SELECT DISTINCT ON (s.target_key, di.certificate_no) p_draw, s.target_key, di.certificate_no, c.relation
-      FROM supervision.draw_selection s
-      JOIN supervision.inspector_conflict c ON c.subject_id = s.subject_id
-      JOIN supervision.draw_inspector di ON di.draw_id = p_draw AND di.inspector_id = c.inspector_id
-     WHERE s.draw_id = p_draw
-     ORDER BY s.target_key, di.certificate_no, c.relation;
-    INSERT INTO supervision.draw_exclusion (draw_id, target_key, certificate_no, reason)
-    SELECT p_draw, prev.target_key, di.certificate_no, 'rotation'
-      FROM (SELECT DISTINCT ON (x.target_key) x.target_key, x.certs
-              FROM (SELECT s.target_key, b.check_time AS at,
-                           ARRAY(SELECT e ->> 'certificate_no' FROM jsonb_array_elements(b.inspectors) e) AS certs
-                      FROM supervision.draw_selection s
-                      JOIN supervision.behaviour b ON b.subject_id = s.subject_id AND b.kind = 'inspection'
-                     WHERE s.draw_id = p_draw AND b.check_time < p.check_start::timestamptz
-                    UNION ALL
-                    SELECT s.target_key, coalesce(r.checked_on, v.check_end)::timestamptz,
-                           ARRAY(SELECT vi.certificate_no FROM supervision.visit_inspector vi WHERE vi.visit_id = v.id)
-                      FROM supervision.draw_selection s
-                      JOIN supervision.visit v ON v.subject_id = s.subject_id
-                      LEFT JOIN supervision.inspection_result r ON r.visit_id = v.id
-                     WHERE s.draw_id = p_draw AND coalesce(r.checked_on, v.check_end) < p.check_start) x
-             ORDER BY x.target_key, x.at DESC) prev
-      JOIN supervision.draw_inspector di ON di.draw_id = p_draw AND di.certificate_no = ANY (prev.certs)
-    ON CONFLICT DO NOTHING;
-
-    CREATE TEMP TABLE sampling_team ON COMMIT DROP AS
-    SELECT * FROM supervision.draw_compute_assignment(p_draw, p_seed);
-    INSERT INTO supervision.draw_assignment (draw_id, target_key, seq, certificate_no)
-    SELECT p_draw, t.target_key, t.seq, t.certificate_no FROM sampling_team t WHERE t.problem IS NULL;
-    INSERT INTO supervision.draw_shortfall (draw_id, target_key, problem)
-    SELECT p_draw, t.target_key, t.problem FROM sampling_team t WHERE t.problem IS NOT NULL;
-    DROP TABLE sampling_team;
+    -- the targets, the exclusions found now (recusal, rotation) and the teams
+    INSERT INTO supervision.draw_selection (draw_id, stratum, target_key, subject_id, rank, ranking_key,
+                                            team, shortfall, excluded, exclusion_reasons)
+    SELECT p_draw, r.stratum, r.target_key, r.subject_id, r.rank, r.ranking_key,
+           r.team, r.shortfall, r.excluded, r.exclusion_reasons
+      FROM supervision.sampling_draw(p_draw, p_seed, 'live') r;
 
     UPDATE supervision.draw SET status = 'revealed', seed = p_seed, seed_source = p_seed_source,
            seed_published_at = p_seed_published_at, revealed_at = now(), revealed_by = supervision.actor_person()
@@ -642,12 +632,12 @@ BEGIN
     PERFORM supervision.visit_merge(p_draw);
 
     RETURN QUERY
-    SELECT ds.stratum, ds.population, ds.k,
-           (SELECT count(*)::int FROM supervision.draw_selection s WHERE s.draw_id = p_draw AND s.stratum = ds.stratum),
-           (SELECT count(*)::int FROM supervision.draw_shortfall f JOIN supervision.draw_selection s
-                ON s.draw_id = f.draw_id AND s.target_key = f.target_key
-             WHERE f.draw_id = p_draw AND s.stratum = ds.stratum)
-      FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw ORDER BY ds.stratum;
+    SELECT ds.stratum, ds.population, ds.k, coalesce(x.selected, 0), coalesce(x.short, 0)
+      FROM supervision.draw_stratum ds
+      LEFT JOIN (SELECT s.stratum, count(*)::int AS selected, count(s.shortfall)::int AS short
+                   FROM supervision.draw_selection s WHERE s.draw_id = p_draw GROUP BY s.stratum) x
+        ON x.stratum = ds.stratum
+     WHERE ds.draw_id = p_draw ORDER BY ds.stratum;
 END
 $$;
 COMMENT ON FUNCTION supervision.draw_reveal(bigint, text, text, timestamptz) IS
@@ -666,49 +656,30 @@ BEGIN
     IF d.status <> 'revealed' THEN
         PERFORM supervision.field_error('draw_id', 'the draw is not revealed yet: there is no seed to verify', p_draw::text, '55000');
     END IF;
-    IF supervision.sampling_population_digest(p_draw) <> d.population_digest
-       OR d.population_size <> (SELECT count(*) FROM supervision.draw_population WHERE draw_id = p_draw)
+    -- the stored population: canonical, the committed digest, the committed counts
+    IF supervision.sampling_population_digest(p_draw) IS DISTINCT FROM d.population_digest
+       OR d.population_size <> (SELECT coalesce(sum(b.targets), 0) FROM supervision.draw_population_block b WHERE b.draw_id = p_draw)
        OR EXISTS (SELECT 1 FROM supervision.draw_stratum ds
                    WHERE ds.draw_id = p_draw
-                     AND ds.population <> (SELECT count(*) FROM supervision.draw_population po
-                                            WHERE po.draw_id = p_draw AND po.stratum = ds.stratum)) THEN
+                     AND ds.population <> (SELECT coalesce(sum(b.targets), 0) FROM supervision.draw_population_block b
+                                            WHERE b.draw_id = p_draw AND b.stratum = ds.stratum))
+       OR EXISTS (SELECT 1 FROM supervision.draw_population_block b
+                   WHERE b.draw_id = p_draw
+                     AND NOT EXISTS (SELECT 1 FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw AND ds.stratum = b.stratum)) THEN
         RETURN false;
     END IF;
-    IF EXISTS (
-        (SELECT s.stratum::text, s.target_key, s.rank, s.ranking_key
-           FROM supervision.sampling_select(p_draw, d.seed,
-                    ARRAY(SELECT ds.stratum::text FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw ORDER BY ds.stratum),
-                    ARRAY(SELECT ds.k FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw ORDER BY ds.stratum)) s
-         EXCEPT ALL
-         SELECT s.stratum::text, s.target_key, s.rank, s.ranking_key FROM supervision.draw_selection s WHERE s.draw_id = p_draw)
+    -- every target, rank, key, team and shortfall, recomputed (with the exclusions recorded at reveal)
+    RETURN NOT EXISTS (
+        WITH r AS MATERIALIZED (
+            SELECT r.stratum, r.target_key, r.subject_id, r.rank, r.ranking_key, r.team, r.shortfall
+              FROM supervision.sampling_draw(p_draw, d.seed, 'recorded') r
+        ), s AS MATERIALIZED (
+            SELECT s.stratum::text, s.target_key, s.subject_id, s.rank, s.ranking_key, s.team, s.shortfall
+              FROM supervision.draw_selection s WHERE s.draw_id = p_draw
+        )
+        (SELECT * FROM r EXCEPT ALL SELECT * FROM s)
         UNION ALL
-        (SELECT s.stratum::text, s.target_key, s.rank, s.ranking_key FROM supervision.draw_selection s WHERE s.draw_id = p_draw
-         EXCEPT ALL
-         SELECT s.stratum::text, s.target_key, s.rank, s.ranking_key
-           FROM supervision.sampling_select(p_draw, d.seed,
-                    ARRAY(SELECT ds.stratum::text FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw ORDER BY ds.stratum),
-                    ARRAY(SELECT ds.k FROM supervision.draw_stratum ds WHERE ds.draw_id = p_draw ORDER BY ds.stratum)) s)) THEN
-        RETURN false;
-    END IF;
-    CREATE TEMP TABLE sampling_check ON COMMIT DROP AS
-    SELECT * FROM supervision.draw_compute_assignment(p_draw, d.seed);
-    IF EXISTS (
-        (SELECT t.target_key, t.seq, t.certificate_no, t.problem FROM sampling_check t
-         EXCEPT ALL
-         (SELECT a.target_key, a.seq, a.certificate_no, NULL::text FROM supervision.draw_assignment a WHERE a.draw_id = p_draw
-          UNION ALL
-          SELECT f.target_key, NULL, NULL, f.problem FROM supervision.draw_shortfall f WHERE f.draw_id = p_draw))
-        UNION ALL
-        ((SELECT a.target_key, a.seq, a.certificate_no, NULL::text FROM supervision.draw_assignment a WHERE a.draw_id = p_draw
-          UNION ALL
-          SELECT f.target_key, NULL, NULL, f.problem FROM supervision.draw_shortfall f WHERE f.draw_id = p_draw)
-         EXCEPT ALL
-         SELECT t.target_key, t.seq, t.certificate_no, t.problem FROM sampling_check t)) THEN
-        DROP TABLE sampling_check;
-        RETURN false;
-    END IF;
-    DROP TABLE sampling_check;
-    RETURN true;
+        (SELECT * FROM s EXCEPT ALL SELECT * FROM r));
 END
 $$;
 COMMENT ON FUNCTION supervision.draw_verify(bigint) IS
@@ -771,46 +742,118 @@ CREATE TABLE supervision.inspection_result (
 COMMENT ON TABLE supervision.inspection_result IS
     'Result of a visit (no problem / problem found with details / not found at the address / closed down / refused / other), check date and publication date';
 
+-- Subjects inspected by a department of the plan of a draw within its exclusion
+-- window (the exclusion_days before check_start): behaviour records and earlier
+-- visits. Read by sampling_freeze.
+CREATE FUNCTION supervision.draw_recent_subjects(p_draw bigint)
+RETURNS TABLE (subject_id bigint)
+LANGUAGE sql STABLE AS $$
+    WITH p AS MATERIALIZED (
+        SELECT pl.departments, pl.check_start, pl.exclusion_days
+          FROM supervision.draw d JOIN supervision.inspection_plan pl ON pl.id = d.plan_id
+         WHERE d.id = p_draw AND pl.exclusion_days > 0
+    )
+    SELECT b.subject_id
+      FROM p, supervision.behaviour b JOIN supervision.agency a ON a.uscc = b.agency_uscc
+     WHERE b.kind = 'inspection' AND b.subject_id IS NOT NULL
+       AND a.department_code = ANY (p.departments)
+       AND b.check_time >= (p.check_start - p.exclusion_days)::timestamptz AND b.check_time < p.check_start::timestamptz
+    UNION
+    SELECT v.subject_id
+      FROM p, supervision.visit v
+      JOIN supervision.visit_item vi ON vi.visit_id = v.id
+      LEFT JOIN supervision.inspection_result r ON r.visit_id = v.id
+     WHERE vi.department_code = ANY (p.departments)
+       AND coalesce(r.checked_on, v.check_end) >= p.check_start - p.exclusion_days
+       AND coalesce(r.checked_on, v.check_start) < p.check_start
+$$;
+COMMENT ON FUNCTION supervision.draw_recent_subjects(bigint) IS
+    'Subjects a department of the plan of a draw inspected in the exclusion window (exclusion_days before check_start): behaviour records of the department''s agencies and earlier visits';
+
+-- Inspectors who may not inspect the given subjects in a draw: recusal (a
+-- conflict relation, by inspector id) and rotation (the inspectors of the
+-- subject's previous inspection before check_start, behaviour records and
+-- visits, by certificate number). target = position in p_subjects. Read by
+-- sampling_draw at reveal, which keeps the inspectors of the draw's pool and,
+-- for an inspector with several reasons, recusal (the first relation by name).
+CREATE FUNCTION supervision.draw_conflicts(p_draw bigint, p_subjects bigint[])
+RETURNS TABLE (target integer, inspector_id bigint, certificate_no text, reason text)
+LANGUAGE sql STABLE AS $$
+    WITH t AS MATERIALIZED (
+        SELECT x.subject_id, x.n::integer AS n FROM unnest(p_subjects) WITH ORDINALITY x(subject_id, n)
+    ), pl AS MATERIALIZED (
+        SELECT p.check_start FROM supervision.draw d JOIN supervision.inspection_plan p ON p.id = d.plan_id WHERE d.id = p_draw
+    ), previous AS MATERIALIZED (
+        SELECT DISTINCT ON (x.n) x.n, x.certs
+          FROM (SELECT t.n, b.check_time AS at,
+                       ARRAY(SELECT e ->> 'certificate_no' FROM jsonb_array_elements(b.inspectors) e) AS certs
+                  FROM t, pl, supervision.behaviour b
+                 WHERE b.subject_id = t.subject_id AND b.kind = 'inspection' AND b.check_time < pl.check_start::timestamptz
+                UNION ALL
+                SELECT t.n, coalesce(r.checked_on, v.check_end)::timestamptz,
+                       ARRAY(SELECT vi.certificate_no FROM supervision.visit_inspector vi WHERE vi.visit_id = v.id)
+                  FROM t CROSS JOIN pl
+                  JOIN supervision.visit v ON v.subject_id = t.subject_id
+                  LEFT JOIN supervision.inspection_result r ON r.visit_id = v.id
+                 WHERE coalesce(r.checked_on, v.check_end) < pl.check_start) x
+         ORDER BY x.n, x.at DESC, x.certs
+    )
+    SELECT t.n, c.inspector_id, NULL::text, c.relation
+      FROM t JOIN supervision.inspector_conflict c ON c.subject_id = t.subject_id
+    UNION ALL
+    SELECT p.n, NULL::bigint, x.certificate_no, 'rotation'
+      FROM previous p CROSS JOIN LATERAL unnest(p.certs) x(certificate_no)
+     WHERE x.certificate_no IS NOT NULL
+$$;
+COMMENT ON FUNCTION supervision.draw_conflicts(bigint, bigint[]) IS
+    'Inspectors excluded from the given subjects of a draw (target = position in p_subjects): recusal (inspector_conflict relation, by inspector id) and rotation (inspectors of the subject''s previous inspection before check_start, by certificate number)';
+
 -- Merges the drawn targets (with a full team) of a revealed draw into visits.
+-- The selection it reads was written a moment ago, so no statistics know its
+-- size: without nested loops no plan can turn quadratic on a guess of one row
+-- (hash joins cost little here for small draws too).
 CREATE FUNCTION supervision.visit_merge(p_draw bigint) RETURNS integer
-LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET enable_nestloop = off AS $$
 DECLARE
     p supervision.inspection_plan;
     n integer;
 BEGIN
     SELECT pl.* INTO p FROM supervision.draw d JOIN supervision.inspection_plan pl ON pl.id = d.plan_id WHERE d.id = p_draw;
+    -- a target joins the first open visit of its subject whose period overlaps the plan's, or starts one
     INSERT INTO supervision.visit (subject_id, target_key, check_start, check_end)
     SELECT s.subject_id, s.target_key, p.check_start, p.check_end
       FROM supervision.draw_selection s
-     WHERE s.draw_id = p_draw
-       AND NOT EXISTS (SELECT 1 FROM supervision.draw_shortfall f WHERE f.draw_id = p_draw AND f.target_key = s.target_key)
+     WHERE s.draw_id = p_draw AND s.team IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM supervision.visit v
                         WHERE v.subject_id = s.subject_id
                           AND daterange(v.check_start, v.check_end, '[]') && daterange(p.check_start, p.check_end, '[]')
                           AND NOT EXISTS (SELECT 1 FROM supervision.inspection_result r WHERE r.visit_id = v.id));
-    CREATE TEMP TABLE sampling_visit ON COMMIT DROP AS
-    SELECT s.target_key, (SELECT v.id FROM supervision.visit v
-                           WHERE v.subject_id = s.subject_id
-                             AND daterange(v.check_start, v.check_end, '[]') && daterange(p.check_start, p.check_end, '[]')
-                             AND NOT EXISTS (SELECT 1 FROM supervision.inspection_result r WHERE r.visit_id = v.id)
-                           ORDER BY v.id LIMIT 1) AS visit_id
-      FROM supervision.draw_selection s
-     WHERE s.draw_id = p_draw
-       AND NOT EXISTS (SELECT 1 FROM supervision.draw_shortfall f WHERE f.draw_id = p_draw AND f.target_key = s.target_key);
-    INSERT INTO supervision.visit_draw (visit_id, draw_id) SELECT visit_id, p_draw FROM sampling_visit ON CONFLICT DO NOTHING;
-    INSERT INTO supervision.visit_item (visit_id, item_code, department_code, draw_id)
-    SELECT sv.visit_id, ci.code, ci.department_code, p_draw
-      FROM sampling_visit sv CROSS JOIN supervision.catalog_item ci
-     WHERE ci.code = ANY (p.items)
-    ON CONFLICT DO NOTHING;
-    INSERT INTO supervision.visit_inspector (visit_id, certificate_no, department_code, draw_id)
-    SELECT sv.visit_id, a.certificate_no, di.department_code, p_draw
-      FROM sampling_visit sv
-      JOIN supervision.draw_assignment a ON a.draw_id = p_draw AND a.target_key = sv.target_key
-      JOIN supervision.draw_inspector di ON di.draw_id = p_draw AND di.certificate_no = a.certificate_no
-    ON CONFLICT DO NOTHING;
-    SELECT count(*) INTO n FROM sampling_visit;
-    DROP TABLE sampling_visit;
+    WITH sv AS MATERIALIZED (
+        SELECT DISTINCT ON (s.target_key) s.target_key, s.team, v.id AS visit_id
+          FROM supervision.draw_selection s
+          JOIN supervision.visit v
+            ON v.subject_id = s.subject_id
+           AND daterange(v.check_start, v.check_end, '[]') && daterange(p.check_start, p.check_end, '[]')
+         WHERE s.draw_id = p_draw AND s.team IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM supervision.inspection_result r WHERE r.visit_id = v.id)
+         ORDER BY s.target_key, v.id
+    ), vd AS (
+        INSERT INTO supervision.visit_draw (visit_id, draw_id)
+        SELECT sv.visit_id, p_draw FROM sv ON CONFLICT DO NOTHING
+    ), vi AS (
+        INSERT INTO supervision.visit_item (visit_id, item_code, department_code, draw_id)
+        SELECT sv.visit_id, ci.code, ci.department_code, p_draw
+          FROM sv CROSS JOIN supervision.catalog_item ci
+         WHERE ci.code = ANY (p.items)
+        ON CONFLICT DO NOTHING
+    ), vn AS (
+        INSERT INTO supervision.visit_inspector (visit_id, certificate_no, department_code, draw_id)
+        SELECT sv.visit_id, m.certificate_no, di.department_code, p_draw
+          FROM sv CROSS JOIN LATERAL unnest(sv.team) m(certificate_no)
+          JOIN supervision.draw_inspector di ON di.draw_id = p_draw AND di.certificate_no = m.certificate_no
+        ON CONFLICT DO NOTHING
+    )
+    SELECT count(*) INTO n FROM sv;
     RETURN n;
 END
 $$;
@@ -908,20 +951,20 @@ CREATE VIEW supervision.public_draw AS
 COMMENT ON VIEW supervision.public_draw IS 'Public: every draw, its population digest (published when opened), seed and its source, counts per stratum';
 
 CREATE VIEW supervision.public_draw_population AS
-    SELECT po.draw_id, po.stratum, po.target_key FROM supervision.draw_population po;
+    SELECT b.draw_id, b.stratum, t.target_key
+      FROM supervision.draw_population_block b
+     CROSS JOIN LATERAL supervision.sampling_block_targets(b.lines, b.subject_ids, b.divisions, b.division_of) t;
 COMMENT ON VIEW supervision.public_draw_population IS
     'Public: the frozen population of every draw, so anyone can recompute its digest and its selection';
 
 CREATE VIEW supervision.public_selection AS
     SELECT s.draw_id, s.stratum, s.rank, s.target_key, sub.name AS subject_name, encode(s.ranking_key, 'hex') AS ranking_key,
-           (SELECT jsonb_agg(jsonb_build_object('certificate_no', a.certificate_no, 'name', di.name) ORDER BY a.seq)
-              FROM supervision.draw_assignment a
-              JOIN supervision.draw_inspector di ON di.draw_id = a.draw_id AND di.certificate_no = a.certificate_no
-             WHERE a.draw_id = s.draw_id AND a.target_key = s.target_key) AS inspectors,
-           f.problem AS shortfall
+           (SELECT jsonb_agg(jsonb_build_object('certificate_no', m.certificate_no, 'name', di.name) ORDER BY m.seq)
+              FROM unnest(s.team) WITH ORDINALITY m(certificate_no, seq)
+              JOIN supervision.draw_inspector di ON di.draw_id = s.draw_id AND di.certificate_no = m.certificate_no) AS inspectors,
+           s.shortfall
       FROM supervision.draw_selection s
-      JOIN supervision.subject sub ON sub.id = s.subject_id
-      LEFT JOIN supervision.draw_shortfall f ON f.draw_id = s.draw_id AND f.target_key = s.target_key;
+      JOIN supervision.subject sub ON sub.id = s.subject_id;
 COMMENT ON VIEW supervision.public_selection IS 'Public: the targets drawn, their ranking keys and inspectors (or why a team is missing)';
 
 CREATE VIEW supervision.public_result AS
@@ -945,8 +988,8 @@ DO $$
 DECLARE t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['subject_credit_class', 'risk_ratio_default', 'random_item', 'target_scope',
-                             'inspector_conflict', 'inspection_plan', 'draw', 'draw_stratum', 'draw_population',
-                             'draw_inspector', 'draw_selection', 'draw_exclusion', 'draw_assignment', 'draw_shortfall',
+                             'inspector_conflict', 'inspection_plan', 'draw', 'draw_stratum', 'draw_population_block',
+                             'draw_inspector', 'draw_selection',
                              'visit', 'visit_item', 'visit_inspector', 'visit_draw', 'inspection_result'] LOOP
         EXECUTE format('ALTER TABLE supervision.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY admin_all ON supervision.%I FOR ALL TO supervision_admin USING (true) WITH CHECK (true)', t);
@@ -969,8 +1012,7 @@ BEGIN
         EXECUTE format('GRANT INSERT, UPDATE, DELETE ON supervision.%I TO supervision_officer', t);
     END LOOP;
     -- draw records: the departments of the plan (writes only through draw_open/draw_reveal)
-    FOREACH t IN ARRAY ARRAY['draw', 'draw_stratum', 'draw_population', 'draw_inspector', 'draw_selection',
-                             'draw_exclusion', 'draw_assignment', 'draw_shortfall'] LOOP
+    FOREACH t IN ARRAY ARRAY['draw', 'draw_stratum', 'draw_population_block', 'draw_inspector', 'draw_selection'] LOOP
         EXECUTE format('CREATE POLICY plan_departments ON supervision.%I FOR SELECT USING (supervision.sampling_draw_visible(%s))',
                        t, CASE WHEN t = 'draw' THEN 'id' ELSE 'draw_id' END);
     END LOOP;
@@ -1004,10 +1046,17 @@ GRANT SELECT ON supervision.public_plan, supervision.public_draw, supervision.pu
     TO supervision_api_anon, supervision_api_user, supervision_officer, supervision_auditor, supervision_admin;
 GRANT SELECT ON supervision.target_directory, supervision.publication_overdue_today
     TO supervision_officer, supervision_auditor, supervision_admin;
+GRANT SELECT ON supervision.draw_population, supervision.draw_exclusion, supervision.draw_assignment, supervision.draw_shortfall
+    TO supervision_officer, supervision_auditor, supervision_admin;
 
-REVOKE ALL ON FUNCTION supervision.sampling_select(bigint, text, text[], integer[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION supervision.sampling_select(bigint, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION supervision.sampling_draw(bigint, text, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION supervision.sampling_freeze(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION supervision.draw_candidates(text[], text[], text[], text[], text[], boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION supervision.draw_filter(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION supervision.draw_recent_subjects(bigint) FROM PUBLIC;
+REVOKE ALL ON FUNCTION supervision.draw_conflicts(bigint, bigint[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION supervision.sampling_population_digest(bigint) FROM PUBLIC;
-REVOKE ALL ON FUNCTION supervision.draw_compute_assignment(bigint, text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION supervision.visit_merge(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION supervision.draw_open(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION supervision.draw_reveal(bigint, text, text, timestamptz) FROM PUBLIC;

@@ -203,7 +203,9 @@ UPDATE supervision.draw_selection s SET target_key = p.target_key, subject_id = 
 RESET session_replication_role;
 SELECT supervision.draw_verify(:d1) AS verified_after_tampering;
 SET session_replication_role = replica;
-UPDATE supervision.draw_population SET stratum = 'C' WHERE draw_id = :d2 AND target_key = (SELECT min(target_key) FROM supervision.draw_population WHERE draw_id = :d2 AND stratum = 'B');
+UPDATE supervision.draw_population_block b SET lines = replace(b.lines, 'B|' || x.k || E'\n', 'C|' || x.k || E'\n')
+  FROM (SELECT min(target_key) AS k FROM supervision.draw_population WHERE draw_id = :d2 AND stratum = 'B') x
+ WHERE b.draw_id = :d2 AND b.stratum = 'B';
 RESET session_replication_role;
 SELECT supervision.draw_verify(:d2) AS verified_after_moving_a_target;
 
@@ -235,7 +237,8 @@ UPDATE supervision.inspection_plan SET ratios = '{"D": 0.5}' WHERE code = 'P1';
 SELECT supervision.result_record(-1, 'no_problem', NULL, '2024-03-25');
 SELECT supervision.result_record((SELECT min(id) FROM supervision.visit), 'problem_found', NULL, '2024-03-25');
 SELECT supervision.result_record((SELECT min(id) FROM supervision.visit), 'fine', NULL, '2024-03-25');
-SELECT * FROM supervision.sampling_assign('s', '{a}', '{1}', '{0,0}', '{}', '{}', '{}', '{401}', 1, 0, '{}', '{}', '{}');
+SELECT * FROM supervision.sampling_draw(:d1, 'seed', 'sometimes');
+SELECT supervision.draw_key('seed', NULL);
 
 --
 -- Who sees what: the public sees plans, draws, selections and published results, not the tables
@@ -286,6 +289,39 @@ SELECT supervision.draw_verify(:d6) AS verified_with_portable_code;
 RESET supervision.sha256_code;
 SELECT encode(supervision.draw_key(''), 'hex') AS empty_message,
        supervision.draw_key('seed', 'a', 'b') = sha256('seed|a|b') AS parts_joined_by_bar;
+
+-- A credit code held by two subjects is one target: the subject with the smaller id, in its class
+INSERT INTO supervision.subject (uscc, name, division_code, industry_code)
+SELECT p17 || supervision.uscc_check_char(p17), '抽查重复代码企业' || n, '320104', 'C13'
+  FROM (SELECT '91320100' || pg_temp.org_code('07009001') AS p17) c, generate_series(1, 2) n;
+INSERT INTO supervision.subject_credit_class (subject_id, class, assessed_on, model)
+SELECT id, CASE WHEN name LIKE '%1' THEN 'D' ELSE 'A' END, '2024-01-01', 'test' FROM supervision.subject WHERE name LIKE '抽查重复代码企业%';
+INSERT INTO supervision.inspection_plan (code, title, departments, items, check_start, check_end, filter)
+VALUES ('DUPLICATE', '重复代码', '{401}', ARRAY[:'item1'], '2024-09-01', '2024-09-30', '{"divisions": ["320104"]}');
+SELECT supervision.draw_open(id) AS d8 FROM supervision.inspection_plan WHERE code = 'DUPLICATE' \gset
+SELECT p.stratum, s.name FROM supervision.draw_population p JOIN supervision.subject s ON s.id = p.subject_id WHERE p.draw_id = :d8;
+
+-- A population of 70,000 subjects (sorted and stored in more than one block): the
+-- stored list is the canonical one, its digest the one plain SQL computes, and the
+-- draw is what plain SQL selects and verifies
+INSERT INTO supervision.subject (uscc, name, division_code, industry_code)
+SELECT p17 || supervision.uscc_check_char(p17), '抽查大样本企业' || i, '320105', 'C13'
+  FROM generate_series(1, 70000) i,
+       LATERAL (SELECT '91320100' || pg_temp.org_code(lpad((20000000 + i * 7)::text, 8, '0')) AS p17) c;
+INSERT INTO supervision.inspection_plan (code, title, departments, items, check_start, check_end, filter, ratios)
+VALUES ('LARGE', '大样本', '{401}', ARRAY[:'item1'], '2024-10-01', '2024-10-31', '{"divisions": ["320105"]}', '{"B": 0.001}');
+SELECT supervision.draw_open(id) AS d9 FROM supervision.inspection_plan WHERE code = 'LARGE' \gset
+SELECT d.population_size,
+       (SELECT count(*) FROM supervision.draw_population_block b WHERE b.draw_id = d.id) > 1 AS several_blocks,
+       d.population_digest = encode(sha256(convert_to(
+           (SELECT string_agg(stratum || '|' || target_key || E'\n', '' ORDER BY stratum || '|' || target_key COLLATE "C")
+              FROM supervision.draw_population WHERE draw_id = d.id), 'UTF8')), 'hex') AS digest_matches
+  FROM supervision.draw d WHERE d.id = :d9;
+SELECT stratum, k, selected FROM supervision.draw_reveal(:d9, '2024-10-01 大样本', 'test', clock_timestamp()) WHERE population > 0;
+SELECT (SELECT array_agg(target_key ORDER BY rank) FROM supervision.draw_selection WHERE draw_id = :d9)
+     = (SELECT array_agg(target_key) FROM (SELECT target_key FROM supervision.draw_population WHERE draw_id = :d9
+                                            ORDER BY sha256(convert_to('2024-10-01 大样本|' || target_key, 'UTF8')) LIMIT 70) x) AS same_as_sql,
+       supervision.draw_verify(:d9) AS verified;
 
 -- every table, view and function of the capability has a comment
 SELECT c.relname AS missing_comment FROM pg_class c
