@@ -311,7 +311,7 @@ LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v_draw bigint;
 BEGIN
-    SELECT n.draw_id INTO v_draw FROM new_rows n
+    SELECT n.draw_id INTO v_draw FROM (SELECT DISTINCT draw_id FROM new_rows) n
      WHERE NOT EXISTS (SELECT 1 FROM supervision.draw d WHERE d.id = n.draw_id) LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'insert into supervision.draw_selection names draw %, which does not exist', v_draw
