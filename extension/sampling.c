@@ -47,7 +47,6 @@
 #include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
@@ -2047,6 +2046,8 @@ sampling_draw(PG_FUNCTION_ARGS)
 		Datum	   *xs,
 				   *xr;
 
+		if ((t & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
 		oldcxt = MemoryContextSwitchTo(rowcxt);
 		xs = palloc(sizeof(Datum) * (Max(nx, tm->nmembers) + 1));
 		xr = palloc(sizeof(Datum) * (nx + 1));
