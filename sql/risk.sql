@@ -284,21 +284,15 @@ $$;
 COMMENT ON FUNCTION supervision.risk_model_check(bigint) IS
     'Checks a risk model: class cuts, tree (parents, leaves with sources at level 3, weights), transforms; raises 22023 naming what is wrong';
 
+-- One parser of transforms, the C one that scoring uses: valid when it accepts it.
 CREATE FUNCTION supervision.risk_transform_valid(p jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT CASE
-        WHEN p IS NULL THEN true
-        WHEN jsonb_typeof(p) <> 'object' THEN false
-        WHEN p ? 'flag' THEN p = '{"flag": true}'
-        WHEN p ? 'bins' THEN (SELECT array_agg(k) FROM jsonb_object_keys(p) k) = ARRAY['bins']
-                             AND jsonb_typeof(p -> 'bins') = 'array' AND jsonb_array_length(p -> 'bins') BETWEEN 1 AND 100
-                             AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(p -> 'bins') WITH ORDINALITY b(v, n)
-                                              WHERE jsonb_typeof(b.v) <> 'number'
-                                                 OR (n > 1 AND (b.v)::float8 <= ((p -> 'bins') -> (n::int - 2))::float8))
-        WHEN p ? 'cap' THEN jsonb_typeof(p -> 'cap') = 'number' AND (p ->> 'cap')::float8 > 0
-                            AND NOT EXISTS (SELECT 1 FROM jsonb_object_keys(p) k WHERE k NOT IN ('cap', 'log'))
-                            AND (NOT p ? 'log' OR p -> 'log' = 'true')
-        ELSE false END
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+BEGIN
+    PERFORM supervision.risk_transform(0, p, 'risk');
+    RETURN true;
+EXCEPTION WHEN invalid_parameter_value THEN
+    RETURN false;
+END
 $$;
 COMMENT ON FUNCTION supervision.risk_transform_valid(jsonb) IS
     'Whether a transform of a risk indicator is one of {"flag": true}, {"cap": c > 0}, {"cap": c, "log": true}, {"bins": [ascending numbers]} (or NULL)';
