@@ -160,6 +160,6 @@ SELECT count(*) AS c_rows, (SELECT count(*) FROM p_result) AS plpgsql_rows,
 SELECT class, count(*) FROM c_result GROUP BY class ORDER BY class;
 UPDATE supervision.risk_model SET status = 'retired' WHERE status = 'active';
 \timing on
-SELECT supervision.risk_model_activate(:model) IS NOT NULL AS activated;
+SELECT (supervision.risk_model_activate(:model)).status;
 SELECT subjects, class_counts FROM supervision.risk_run(NULL, '2024-06-30');
 \timing off

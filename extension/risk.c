@@ -17,7 +17,8 @@
  *   risk_transform(value, transform, direction)   one value (for SQL and tests)
  *   risk_compute(model, as_of)                     every subject (SRF)
  *
- * Each source query is read once through an SPI cursor.  A subject's score
+ * Each source query is run once, its rows handed to the scoring as they come
+ * (so the planner may run it with parallel workers).  A subject's score
  * is accumulated leaf by leaf and its three largest contributions are kept as
  * it goes, so memory is about 50 bytes per subject whatever the number of
  * indicators.  Subjects are found by their position in the sorted population
@@ -33,6 +34,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "nodes/params.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -40,7 +42,6 @@
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
 
-#define RISK_FETCH		10000
 #define RISK_MAX_BINS	100
 #define RISK_TOP		3
 
@@ -344,11 +345,139 @@ risk_source_callback(void *arg)
 }
 
 /*
+ * Queries are run to the end with their rows handed over one at a time to a
+ * receiver, not fetched through a cursor: nothing is collected, and the
+ * planner may give the query parallel workers (a plan run through a cursor
+ * never has them, as it could be stopped part way).  Aggregating sources
+ * (counts per subject over penalties, listings...) are what gain from them.
+ */
+typedef void (*RiskSlotFn) (void *arg, TupleTableSlot *slot);
+
+typedef struct RiskReceiver
+{
+	DestReceiver pub;
+	RiskSlotFn	fn;
+	void	   *arg;
+	uint64		rows;
+} RiskReceiver;
+
+static bool
+risk_receive(TupleTableSlot *slot, DestReceiver *self)
+{
+	RiskReceiver *r = (RiskReceiver *) self;
+
+	r->fn(r->arg, slot);
+	if ((++r->rows & 0x3fff) == 0)
+		CHECK_FOR_INTERRUPTS();
+	return true;
+}
+
+static void
+risk_receive_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
+{
+	(void) self;
+	(void) operation;
+	(void) typeinfo;
+}
+
+static void
+risk_receive_end(DestReceiver *self)
+{
+	(void) self;
+}
+
+/* Runs one read-only SELECT (with parameters $1.. of the given types), rows to fn. */
+static void
+risk_stream(const char *sql, int nargs, Oid *argtypes, Datum *values, RiskSlotFn fn, void *arg)
+{
+	SPIPlanPtr	plan;
+	SPIExecuteOptions opt;
+	RiskReceiver rcv;
+	int			ret;
+
+	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_PARALLEL_OK);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
+	if (list_length(SPI_plan_get_plan_sources(plan)) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("a risk source must be a single SELECT statement"),
+				 errhint("Remove the semicolons that separate statements.")));
+	memset(&opt, 0, sizeof(opt));
+	opt.read_only = true;		/* also refuses statements that write */
+	if (nargs > 0)
+	{
+		opt.params = makeParamList(nargs);
+		for (int i = 0; i < nargs; i++)
+		{
+			opt.params->params[i].value = values[i];
+			opt.params->params[i].isnull = false;
+			opt.params->params[i].pflags = PARAM_FLAG_CONST;
+			opt.params->params[i].ptype = argtypes[i];
+		}
+	}
+	memset(&rcv, 0, sizeof(rcv));
+	rcv.pub.receiveSlot = risk_receive;
+	rcv.pub.rStartup = risk_receive_startup;
+	rcv.pub.rShutdown = risk_receive_end;
+	rcv.pub.rDestroy = risk_receive_end;
+	rcv.pub.mydest = DestNone;
+	rcv.fn = fn;
+	rcv.arg = arg;
+	opt.dest = (DestReceiver *) &rcv;
+	ret = SPI_execute_plan_extended(plan, &opt);
+	if (ret < 0)
+		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(ret));
+	SPI_freeplan(plan);
+}
+
+/*
  * Runs a source query for the as-of date; calls back with each row's
  * position in the population and value (NaN for NULL).  Subjects outside the
  * population (merged, or unknown ids) are skipped.
  */
 typedef void (*RiskRowFn) (void *arg, int pos, int64 id, double value);
+
+typedef struct RiskSourceRead
+{
+	const RiskPopulation *pop;
+	const char *source;
+	RiskRowFn	fn;
+	void	   *arg;
+} RiskSourceRead;
+
+static void
+risk_source_slot(void *arg, TupleTableSlot *slot)
+{
+	RiskSourceRead *s = (RiskSourceRead *) arg;
+	bool		isnull;
+	int64		id;
+	double		v;
+	int			pos;
+	Datum		d;
+
+	d = slot_getattr(slot, 1, &isnull);
+	if (isnull)
+		return;
+	id = DatumGetInt64(d);
+	pos = risk_position(s->pop, id);
+	if (pos < 0)
+		return;
+	d = slot_getattr(slot, 2, &isnull);
+	if (isnull)
+		v = NAN;
+	else
+	{
+		v = DatumGetFloat8(d);
+		if (isnan(v) || isinf(v))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_EXCEPTION),
+					 errmsg("risk source \"%s\" returned %s for subject " INT64_FORMAT, s->source,
+							isnan(v) ? "NaN" : "an infinite value", id),
+					 errhint("A source returns finite numbers, or NULL for no value.")));
+	}
+	s->fn(s->arg, pos, id, v);
+}
 
 static void
 risk_read_source(const RiskPopulation *pop, const char *query, DateADT as_of,
@@ -358,9 +487,9 @@ risk_read_source(const RiskPopulation *pop, const char *query, DateADT as_of,
 	StringInfoData q;
 	Oid			argtypes[1] = {DATEOID};
 	Datum		values[1];
-	Portal		portal;
 	ErrorContextCallback cb;
 	RiskSourceContext ctx = {what, code, source};
+	RiskSourceRead read = {pop, source, fn, arg};
 
 	initStringInfo(&q);
 	appendStringInfo(&q, "SELECT q.subject_id::bigint, q.value::float8 FROM (%s\n) q", query);
@@ -370,44 +499,35 @@ risk_read_source(const RiskPopulation *pop, const char *query, DateADT as_of,
 	cb.arg = &ctx;
 	cb.previous = error_context_stack;
 	error_context_stack = &cb;
-
-	portal = SPI_cursor_open_with_args(NULL, q.data, 1, argtypes, values, NULL, true, CURSOR_OPT_NO_SCROLL);
-	for (;;)
-	{
-		SPI_cursor_fetch(portal, true, RISK_FETCH);
-		if (SPI_processed == 0)
-			break;
-		for (uint64 r = 0; r < SPI_processed; r++)
-		{
-			HeapTuple	tup = SPI_tuptable->vals[r];
-			bool		isnull;
-			int64		id;
-			double		v;
-			int			pos;
-
-			id = DatumGetInt64(SPI_getbinval(tup, SPI_tuptable->tupdesc, 1, &isnull));
-			if (isnull)
-				continue;
-			pos = risk_position(pop, id);
-			if (pos < 0)
-				continue;
-			v = risk_getfloat(tup, SPI_tuptable->tupdesc, 2, &isnull);
-			if (isnull)
-				v = NAN;
-			else if (isnan(v) || isinf(v))
-				ereport(ERROR,
-						(errcode(ERRCODE_DATA_EXCEPTION),
-						 errmsg("risk source \"%s\" returned %s for subject " INT64_FORMAT, source,
-								isnan(v) ? "NaN" : "an infinite value", id),
-						 errhint("A source returns finite numbers, or NULL for no value.")));
-			fn(arg, pos, id, v);
-		}
-		SPI_freetuptable(SPI_tuptable);
-		CHECK_FOR_INTERRUPTS();
-	}
-	SPI_cursor_close(portal);
+	risk_stream(q.data, 1, argtypes, values, risk_source_slot, &read);
 	error_context_stack = cb.previous;
 	pfree(q.data);
+}
+
+/* The population, read in id order into a growing array. */
+typedef struct RiskPopulationRead
+{
+	RiskPopulation *pop;
+	int			cap;
+} RiskPopulationRead;
+
+static void
+risk_population_slot(void *arg, TupleTableSlot *slot)
+{
+	RiskPopulationRead *r = (RiskPopulationRead *) arg;
+	bool		isnull;
+	Datum		d = slot_getattr(slot, 1, &isnull);
+
+	if (r->pop->n == r->cap)
+	{
+		if (r->cap >= (INT_MAX - 1) / 2)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("risk_compute scores at most %d subjects in one run", r->cap)));
+		r->cap *= 2;
+		r->pop->ids = repalloc_huge(r->pop->ids, sizeof(int64) * r->cap);
+	}
+	r->pop->ids[r->pop->n++] = DatumGetInt64(d);
 }
 
 typedef struct RiskLeafFill
@@ -635,36 +755,12 @@ risk_compute(PG_FUNCTION_ARGS)
 
 	/* the population: subjects not merged into another */
 	{
-		Portal		portal;
-		int			cap = 1024;
+		RiskPopulationRead read = {&pop, 1024};
 
-		MemoryContextSwitchTo(work);
-		pop.ids = MemoryContextAllocHuge(work, sizeof(int64) * cap);
+		pop.ids = MemoryContextAllocHuge(work, sizeof(int64) * read.cap);
 		pop.n = 0;
-		MemoryContextSwitchTo(old);
-		portal = SPI_cursor_open_with_args(NULL, "SELECT id FROM supervision.subject WHERE merged_into IS NULL ORDER BY id",
-										   0, NULL, NULL, NULL, true, CURSOR_OPT_NO_SCROLL);
-		for (;;)
-		{
-			SPI_cursor_fetch(portal, true, RISK_FETCH * 10);
-			if (SPI_processed == 0)
-				break;
-			if (pop.n + SPI_processed > (uint64) cap)
-			{
-				while (pop.n + SPI_processed > (uint64) cap)
-					cap *= 2;
-				pop.ids = repalloc_huge(pop.ids, sizeof(int64) * cap);
-			}
-			for (uint64 r = 0; r < SPI_processed; r++)
-			{
-				bool		isnull;
-
-				pop.ids[pop.n++] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
-			}
-			SPI_freetuptable(SPI_tuptable);
-			CHECK_FOR_INTERRUPTS();
-		}
-		SPI_cursor_close(portal);
+		risk_stream("SELECT id FROM supervision.subject WHERE merged_into IS NULL ORDER BY id",
+					0, NULL, NULL, risk_population_slot, &read);
 		pop.direct = NULL;
 		if (pop.n > 0)
 		{

@@ -148,6 +148,17 @@ UPDATE supervision.risk_indicator SET source = 'rk_broken' WHERE model_id = :rk_
 SELECT rk_try(format('SELECT count(*) FROM supervision.risk_compute(%s, ''2024-06-30'')', :rk_bad));
 UPDATE supervision.risk_indicator SET source = 'rk_shape' WHERE model_id = :rk_bad AND code = 'C0101';
 SELECT rk_try(format('SELECT count(*) FROM supervision.risk_compute(%s, ''2024-06-30'')', :rk_bad));
+-- a source is one SELECT that writes nothing: a second statement smuggled past the
+-- parentheses risk_compute wraps it in, and a data-modifying WITH, are refused, and nothing is deleted
+INSERT INTO supervision.risk_source (code, name, query) VALUES
+    ('rk_two', 'two statements', 'SELECT subject_id, 1 AS value FROM public.rk_fact) q; DELETE FROM public.rk_fact; SELECT * FROM (SELECT 1'),
+    ('rk_writes', 'writes', 'WITH d AS (DELETE FROM public.rk_fact RETURNING subject_id) SELECT subject_id, 1 AS value FROM d');
+UPDATE supervision.risk_indicator SET source = 'rk_two' WHERE model_id = :rk_bad AND code = 'C0101';
+SELECT rk_try(format('SELECT count(*) FROM supervision.risk_compute(%s, ''2024-06-30'')', :rk_bad));
+UPDATE supervision.risk_indicator SET source = 'rk_writes' WHERE model_id = :rk_bad AND code = 'C0101';
+SELECT rk_try(format('SELECT count(*) FROM supervision.risk_compute(%s, ''2024-06-30'')', :rk_bad));
+SELECT count(*) AS facts_kept FROM rk_fact;
+UPDATE supervision.risk_indicator SET source = 'rk_shape' WHERE model_id = :rk_bad AND code = 'C0101';
 SELECT rk_try(format('SELECT count(*) FROM supervision.risk_compute(%s, ''2024-06-30'')', 999999));
 SELECT rk_try(format('SELECT count(*) FROM supervision.risk_compute(%s, ''infinity'')', :rk_model));
 SELECT rk_try(format('SELECT count(*) FROM supervision.risk_compute(%s, NULL)', :rk_model));
@@ -194,6 +205,30 @@ SELECT changes IS NULL AS trial, subjects > 0 AS scored FROM supervision.risk_ru
 SELECT count(*) AS classes_moved_by_trial FROM supervision.subject_credit_class WHERE model LIKE '风险测试模型 v2%';
 SELECT (supervision.risk_model_activate(:rk_v2)).version;
 SELECT version, status FROM supervision.risk_model WHERE name = '风险测试模型' ORDER BY version;
+
+-- sources run with parallel workers when the planner finds it worth it (forced here): a
+-- leaf whose value says whether a process other than this backend computed it
+CREATE FUNCTION rk_pid() RETURNS int LANGUAGE plpgsql PARALLEL SAFE AS $$BEGIN RETURN pg_backend_pid(); END$$;
+GRANT EXECUTE ON FUNCTION rk_pid() TO supervision_admin;
+INSERT INTO supervision.risk_source (code, name, query)
+SELECT 'rk_where', 'which process computes the value',
+       format('SELECT subject_id, (public.rk_pid() <> %s)::int AS value FROM public.rk_fact', pg_backend_pid());
+INSERT INTO supervision.risk_model (name, version) VALUES ('风险测试并行', 1) RETURNING id AS rk_par \gset
+INSERT INTO supervision.risk_indicator (model_id, code, name, source, direction, transform) VALUES
+    (:rk_par, 'A', 'a', NULL, NULL, NULL), (:rk_par, 'A01', 'a1', NULL, NULL, NULL),
+    (:rk_par, 'A0101', 'computed by another process', 'rk_where', 'risk', '{"flag": true}');
+SELECT count(*) FILTER (WHERE c.score = 100) AS by_workers, count(*) AS facts
+  FROM supervision.risk_compute(:rk_par, '2024-06-30') c JOIN rk_fact f USING (subject_id);
+CREATE TEMP TABLE rk_serial AS SELECT * FROM supervision.risk_compute(:rk_v2, '2024-07-31');
+SET force_parallel_mode = on;
+SELECT count(*) FILTER (WHERE c.score = 100) AS by_workers, count(*) AS facts
+  FROM supervision.risk_compute(:rk_par, '2024-06-30') c JOIN rk_fact f USING (subject_id);
+-- the same scores, classes and reasons either way
+SELECT count(*) = (SELECT count(*) FROM supervision.subject WHERE merged_into IS NULL) AS all_scored,
+       count(*) FILTER (WHERE (s.score, s.score_class, s.class, s.forced_by, s.top_codes, s.top_points)
+                              IS DISTINCT FROM (p.score, p.score_class, p.class, p.forced_by, p.top_codes, p.top_points)) AS differ
+  FROM rk_serial s FULL JOIN supervision.risk_compute(:rk_v2, '2024-07-31') p USING (subject_id);
+RESET force_parallel_mode;
 
 -- the shipped sources on data-center data: two penalties in the last year
 INSERT INTO supervision.department (code, name) VALUES ('302', '风险测试局') ON CONFLICT DO NOTHING;
