@@ -484,6 +484,8 @@ DECLARE
     v_max    date;
     v_first  date;      -- first and last covered day
     v_last   date;
+    v_step   integer;   -- +1 forwards, -1 backwards
+    v_limit  date;      -- the last covered day in the walking direction
     v_pos    date;      -- every day up to (forward) or from (backward) v_pos is accounted for
     v_need   bigint;    -- working days still to find beyond v_pos
     v_end    date;      -- the far end of the stretch read from calendar_day
@@ -509,93 +511,65 @@ BEGIN
     -- change nothing and are not read. The exceptions are read a stretch at
     -- a time: one that normally reaches the result (n weekdays plus 40 days
     -- for the holidays), then further stretches if it did not.
-    IF n >= 0 THEN
-        IF n = 0 THEN
-            -- The first working day from d on: the first after d - 1.
-            v_pos := d - 1;
-            v_need := 1;
-        ELSE
-            v_pos := d;
-            v_need := n;
-        END IF;
-        -- At most one working day per day: a larger n leaves the calendar
-        -- (and would overflow the arithmetic below).
-        IF v_need > v_last - v_pos THEN
-            v_result := 'infinity';
-        END IF;
-        WHILE v_result IS NULL LOOP
-            v_end := least(v_pos + (v_need * 7 / 5)::integer + 40, v_last);
-            SELECT array_agg(c.day ORDER BY c.day), array_agg(c.kind = 'workday' ORDER BY c.day)
-              INTO v_days, v_work
-              FROM supervision.calendar_day c
-             WHERE c.day > v_pos AND c.day <= v_end
-               AND (c.kind = 'workday' OR extract(isodow FROM c.day) < 6);
-            FOR i IN 1 .. coalesce(cardinality(v_days), 0) LOOP
-                -- Ordinary weekdays strictly between v_pos and the exception.
-                v_k := supervision.calendar_weekday_ordinal(v_days[i] - 1) - supervision.calendar_weekday_ordinal(v_pos);
-                EXIT WHEN v_k >= v_need;
-                v_need := v_need - v_k;
-                IF v_work[i] THEN
-                    v_need := v_need - 1;
-                    IF v_need = 0 THEN
-                        v_result := v_days[i];
-                        EXIT;
-                    END IF;
-                END IF;
-                v_pos := v_days[i];
-            END LOOP;
-            EXIT WHEN v_result IS NOT NULL;
-            -- No exception between v_pos and the result, or up to v_end.
-            v_k := supervision.calendar_weekday_ordinal(v_end) - supervision.calendar_weekday_ordinal(v_pos);
-            IF v_k >= v_need THEN
-                v_result := supervision.calendar_weekday_nth((supervision.calendar_weekday_ordinal(v_pos) + v_need)::integer);
-            ELSIF v_end >= v_last THEN
-                v_result := 'infinity';
-            ELSE
-                v_need := v_need - v_k;
-                v_pos := v_end;
-            END IF;
-        END LOOP;
+    --
+    -- One walk serves both directions: v_step is +1 forwards (n >= 0), -1
+    -- backwards. Working days "strictly between" two days x < y number
+    -- ordinal(y - 1) - ordinal(x), whichever way the walk goes.
+    v_step := CASE WHEN n >= 0 THEN 1 ELSE -1 END;
+    v_limit := CASE WHEN n >= 0 THEN v_last ELSE v_first END;
+    IF n = 0 THEN
+        -- The first working day from d on: the first after d - 1.
+        v_pos := d - 1;
+        v_need := 1;
     ELSE
-        -- n < 0: the |n|-th working day before d, walking backwards.
         v_pos := d;
-        v_need := -n::bigint;
-        IF v_need > v_pos - v_first THEN
-            v_result := '-infinity';
-        END IF;
-        WHILE v_result IS NULL LOOP
-            v_end := greatest(v_pos - (v_need * 7 / 5)::integer - 40, v_first);
-            SELECT array_agg(c.day ORDER BY c.day DESC), array_agg(c.kind = 'workday' ORDER BY c.day DESC)
-              INTO v_days, v_work
-              FROM supervision.calendar_day c
-             WHERE c.day < v_pos AND c.day >= v_end
-               AND (c.kind = 'workday' OR extract(isodow FROM c.day) < 6);
-            FOR i IN 1 .. coalesce(cardinality(v_days), 0) LOOP
-                v_k := supervision.calendar_weekday_ordinal(v_pos - 1) - supervision.calendar_weekday_ordinal(v_days[i]);
-                EXIT WHEN v_k >= v_need;
-                v_need := v_need - v_k;
-                IF v_work[i] THEN
-                    v_need := v_need - 1;
-                    IF v_need = 0 THEN
-                        v_result := v_days[i];
-                        EXIT;
-                    END IF;
-                END IF;
-                v_pos := v_days[i];
-            END LOOP;
-            EXIT WHEN v_result IS NOT NULL;
-            -- Weekdays in [v_end, v_pos), none of them an exception.
-            v_k := supervision.calendar_weekday_ordinal(v_pos - 1) - supervision.calendar_weekday_ordinal(v_end - 1);
-            IF v_k >= v_need THEN
-                v_result := supervision.calendar_weekday_nth((supervision.calendar_weekday_ordinal(v_pos - 1) - v_need + 1)::integer);
-            ELSIF v_end <= v_first THEN
-                v_result := '-infinity';
-            ELSE
-                v_need := v_need - v_k;
-                v_pos := v_end;
-            END IF;
-        END LOOP;
+        v_need := abs(n::bigint);
     END IF;
+    -- At most one working day per day: a larger n leaves the calendar (and
+    -- would overflow the arithmetic below).
+    IF v_need > (v_limit - v_pos) * v_step THEN
+        v_result := CASE WHEN n >= 0 THEN 'infinity'::date ELSE '-infinity'::date END;
+    END IF;
+    WHILE v_result IS NULL LOOP
+        v_end := v_pos + v_step * ((v_need * 7 / 5)::integer + 40);
+        v_end := CASE WHEN n >= 0 THEN least(v_end, v_last) ELSE greatest(v_end, v_first) END;
+        SELECT array_agg(c.day ORDER BY (c.day - v_pos) * v_step), array_agg(c.kind = 'workday' ORDER BY (c.day - v_pos) * v_step)
+          INTO v_days, v_work
+          FROM supervision.calendar_day c
+         WHERE c.day BETWEEN least(v_pos + v_step, v_end) AND greatest(v_pos + v_step, v_end)
+           AND (c.kind = 'workday' OR extract(isodow FROM c.day) < 6);
+        FOR i IN 1 .. coalesce(cardinality(v_days), 0) LOOP
+            -- Ordinary weekdays strictly between v_pos and the exception.
+            v_k := supervision.calendar_weekday_ordinal(greatest(v_pos, v_days[i]) - 1)
+                 - supervision.calendar_weekday_ordinal(least(v_pos, v_days[i]));
+            EXIT WHEN v_k >= v_need;
+            v_need := v_need - v_k;
+            IF v_work[i] THEN
+                v_need := v_need - 1;
+                IF v_need = 0 THEN
+                    v_result := v_days[i];
+                    EXIT;
+                END IF;
+            END IF;
+            v_pos := v_days[i];
+        END LOOP;
+        EXIT WHEN v_result IS NOT NULL;
+        -- No exception between v_pos and the result, or up to v_end (included):
+        -- the weekdays strictly between v_pos and one step past v_end.
+        v_k := supervision.calendar_weekday_ordinal(greatest(v_pos, v_end + v_step) - 1)
+             - supervision.calendar_weekday_ordinal(least(v_pos, v_end + v_step));
+        IF v_k >= v_need THEN
+            -- The v_need-th weekday from v_pos in the walking direction.
+            v_result := supervision.calendar_weekday_nth(CASE WHEN n >= 0
+                THEN supervision.calendar_weekday_ordinal(v_pos) + v_need
+                ELSE supervision.calendar_weekday_ordinal(v_pos - 1) - v_need + 1 END::integer);
+        ELSIF v_end = v_limit THEN
+            v_result := CASE WHEN n >= 0 THEN 'infinity'::date ELSE '-infinity'::date END;
+        ELSE
+            v_need := v_need - v_k;
+            v_pos := v_end;
+        END IF;
+    END LOOP;
 
     IF v_result < v_first OR v_result > v_last THEN
         PERFORM supervision.calendar_not_covered(CASE
