@@ -18,7 +18,7 @@
  *   risk_compute(model, as_of)                     every subject (SRF)
  *
  * Each source query is run once, its rows handed to the scoring as they come
- * (so the planner may run it with parallel workers).  A subject's score
+ * (sv_stream, so the planner may run it with parallel workers).  A subject's score
  * is accumulated leaf by leaf and its three largest contributions are kept as
  * it goes, so memory is about 50 bytes per subject whatever the number of
  * indicators.  Subjects are found by their position in the sorted population
@@ -34,13 +34,14 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/params.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/jsonb.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
+
+#include "stream.h"
 
 #define RISK_MAX_BINS	100
 #define RISK_TOP		3
@@ -345,93 +346,6 @@ risk_source_callback(void *arg)
 }
 
 /*
- * Queries are run to the end with their rows handed over one at a time to a
- * receiver, not fetched through a cursor: nothing is collected, and the
- * planner may give the query parallel workers (a plan run through a cursor
- * never has them, as it could be stopped part way).  Aggregating sources
- * (counts per subject over penalties, listings...) are what gain from them.
- */
-typedef void (*RiskSlotFn) (void *arg, TupleTableSlot *slot);
-
-typedef struct RiskReceiver
-{
-	DestReceiver pub;
-	RiskSlotFn	fn;
-	void	   *arg;
-	uint64		rows;
-} RiskReceiver;
-
-static bool
-risk_receive(TupleTableSlot *slot, DestReceiver *self)
-{
-	RiskReceiver *r = (RiskReceiver *) self;
-
-	r->fn(r->arg, slot);
-	if ((++r->rows & 0x3fff) == 0)
-		CHECK_FOR_INTERRUPTS();
-	return true;
-}
-
-static void
-risk_receive_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
-{
-	(void) self;
-	(void) operation;
-	(void) typeinfo;
-}
-
-static void
-risk_receive_end(DestReceiver *self)
-{
-	(void) self;
-}
-
-/* Runs one read-only SELECT (with parameters $1.. of the given types), rows to fn. */
-static void
-risk_stream(const char *sql, int nargs, Oid *argtypes, Datum *values, RiskSlotFn fn, void *arg)
-{
-	SPIPlanPtr	plan;
-	SPIExecuteOptions opt;
-	RiskReceiver rcv;
-	int			ret;
-
-	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_PARALLEL_OK);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
-	if (list_length(SPI_plan_get_plan_sources(plan)) != 1)
-		ereport(ERROR,
-				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("a risk source must be a single SELECT statement"),
-				 errhint("Remove the semicolons that separate statements.")));
-	memset(&opt, 0, sizeof(opt));
-	opt.read_only = true;		/* also refuses statements that write */
-	if (nargs > 0)
-	{
-		opt.params = makeParamList(nargs);
-		for (int i = 0; i < nargs; i++)
-		{
-			opt.params->params[i].value = values[i];
-			opt.params->params[i].isnull = false;
-			opt.params->params[i].pflags = PARAM_FLAG_CONST;
-			opt.params->params[i].ptype = argtypes[i];
-		}
-	}
-	memset(&rcv, 0, sizeof(rcv));
-	rcv.pub.receiveSlot = risk_receive;
-	rcv.pub.rStartup = risk_receive_startup;
-	rcv.pub.rShutdown = risk_receive_end;
-	rcv.pub.rDestroy = risk_receive_end;
-	rcv.pub.mydest = DestNone;
-	rcv.fn = fn;
-	rcv.arg = arg;
-	opt.dest = (DestReceiver *) &rcv;
-	ret = SPI_execute_plan_extended(plan, &opt);
-	if (ret < 0)
-		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(ret));
-	SPI_freeplan(plan);
-}
-
-/*
  * Runs a source query for the as-of date; calls back with each row's
  * position in the population and value (NaN for NULL).  Subjects outside the
  * population (merged, or unknown ids) are skipped.
@@ -447,7 +361,7 @@ typedef struct RiskSourceRead
 } RiskSourceRead;
 
 static void
-risk_source_slot(void *arg, TupleTableSlot *slot)
+risk_source_slot(TupleTableSlot *slot, void *arg)
 {
 	RiskSourceRead *s = (RiskSourceRead *) arg;
 	bool		isnull;
@@ -499,7 +413,7 @@ risk_read_source(const RiskPopulation *pop, const char *query, DateADT as_of,
 	cb.arg = &ctx;
 	cb.previous = error_context_stack;
 	error_context_stack = &cb;
-	risk_stream(q.data, 1, argtypes, values, risk_source_slot, &read);
+	sv_stream(q.data, 1, argtypes, values, NULL, risk_source_slot, &read);
 	error_context_stack = cb.previous;
 	pfree(q.data);
 }
@@ -512,7 +426,7 @@ typedef struct RiskPopulationRead
 } RiskPopulationRead;
 
 static void
-risk_population_slot(void *arg, TupleTableSlot *slot)
+risk_population_slot(TupleTableSlot *slot, void *arg)
 {
 	RiskPopulationRead *r = (RiskPopulationRead *) arg;
 	bool		isnull;
@@ -759,8 +673,8 @@ risk_compute(PG_FUNCTION_ARGS)
 
 		pop.ids = MemoryContextAllocHuge(work, sizeof(int64) * read.cap);
 		pop.n = 0;
-		risk_stream("SELECT id FROM supervision.subject WHERE merged_into IS NULL ORDER BY id",
-					0, NULL, NULL, risk_population_slot, &read);
+		sv_stream("SELECT id FROM supervision.subject WHERE merged_into IS NULL ORDER BY id",
+				  0, NULL, NULL, NULL, risk_population_slot, &read);
 		pop.direct = NULL;
 		if (pop.n > 0)
 		{

@@ -51,6 +51,7 @@
 #include "utils/tuplestore.h"
 
 #include "sampling_sha256.h"
+#include "stream.h"
 
 #define SAMPLING_KEYLEN SAMPLING_SHA256_LEN
 #define SAMPLING_BLOCK 65536	/* targets per stored population block */
@@ -146,84 +147,6 @@ sampling_draw_key(PG_FUNCTION_ARGS)
 	}
 	sampling_sha256_final(&c, digest);
 	PG_RETURN_BYTEA_P(sampling_bytea(digest));
-}
-
-/* ------------------------------------------------------- streaming reads */
-
-/*
- * A DestReceiver that hands each row of a query to a callback, without
- * building a tuple table.
- */
-typedef void (*SamplingRowFn) (TupleTableSlot *slot, void *arg);
-
-typedef struct SamplingDest
-{
-	DestReceiver pub;
-	SamplingRowFn fn;
-	void	   *arg;
-	uint64		rows;
-} SamplingDest;
-
-static bool
-sampling_dest_receive(TupleTableSlot *slot, DestReceiver *self)
-{
-	SamplingDest *d = (SamplingDest *) self;
-
-	if ((++d->rows & 0xFFFF) == 0)
-		CHECK_FOR_INTERRUPTS();
-	d->fn(slot, d->arg);
-	return true;
-}
-
-static void
-sampling_dest_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
-{
-}
-
-static void
-sampling_dest_nothing(DestReceiver *self)
-{
-}
-
-/* Runs a read-only query with parameters (nulls: NULL = none null) and feeds each row to fn. */
-static uint64
-sampling_stream(const char *sql, int nargs, Oid *argtypes, Datum *values, const bool *nulls,
-				SamplingRowFn fn, void *arg)
-{
-	SamplingDest dest;
-	SPIPlanPtr	plan;
-	ParamListInfo params = makeParamList(nargs);
-	SPIExecuteOptions opt;
-	int			i,
-				rc;
-
-	plan = SPI_prepare_cursor(sql, nargs, argtypes, CURSOR_OPT_PARALLEL_OK);
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
-	for (i = 0; i < nargs; i++)
-	{
-		params->params[i].value = values[i];
-		params->params[i].isnull = nulls != NULL && nulls[i];
-		params->params[i].pflags = PARAM_FLAG_CONST;
-		params->params[i].ptype = argtypes[i];
-	}
-	memset(&dest, 0, sizeof(dest));
-	dest.pub.receiveSlot = sampling_dest_receive;
-	dest.pub.rStartup = sampling_dest_startup;
-	dest.pub.rShutdown = sampling_dest_nothing;
-	dest.pub.rDestroy = sampling_dest_nothing;
-	dest.pub.mydest = DestNone;
-	dest.fn = fn;
-	dest.arg = arg;
-	memset(&opt, 0, sizeof(opt));
-	opt.params = params;
-	opt.read_only = true;
-	opt.dest = &dest.pub;
-	rc = SPI_execute_plan_extended(plan, &opt);
-	if (rc < 0)
-		elog(ERROR, "SPI_execute_plan_extended failed: %s", SPI_result_code_string(rc));
-	SPI_freeplan(plan);
-	return dest.rows;
 }
 
 /* Runs a read-only query with parameters; the rows are in SPI_tuptable. */
@@ -746,13 +669,13 @@ sampling_freeze(PG_FUNCTION_ARGS)
 	/* classes and the exclusion window, by subject id */
 	fz.flags.cap = sampling_estimate_rows("supervision.subject_credit_class");
 	fz.flags.a = MemoryContextAllocHuge(callcxt, sizeof(SamplingFlag) * fz.flags.cap);
-	sampling_stream("SELECT cc.subject_id, cc.class FROM supervision.subject_credit_class cc",
-					0, NULL, NULL, NULL, sampling_flags_class_row, &fz.flags);
+	sv_stream("SELECT cc.subject_id, cc.class FROM supervision.subject_credit_class cc",
+			  0, NULL, NULL, NULL, sampling_flags_class_row, &fz.flags);
 	recent.cxt = callcxt;
 	recent.cap = 65536;
 	recent.a = MemoryContextAllocHuge(callcxt, sizeof(SamplingFlag) * recent.cap);
-	sampling_stream("SELECT r.subject_id FROM supervision.draw_recent_subjects($1) r",
-					1, &argtype, &draw, NULL, sampling_flags_recent_row, &recent);
+	sv_stream("SELECT r.subject_id FROM supervision.draw_recent_subjects($1) r",
+			  1, &argtype, &draw, NULL, sampling_flags_recent_row, &recent);
 	/* each sorted (the classes usually come sorted already), then merged */
 	sampling_flags_finish(&fz.flags);
 	sampling_flags_finish(&recent);
@@ -774,9 +697,9 @@ sampling_freeze(PG_FUNCTION_ARGS)
 	SPI_freetuptable(SPI_tuptable);
 	fz.cap = sampling_estimate_rows("supervision.subject");
 	fz.rows = MemoryContextAllocHuge(callcxt, sizeof(SamplingRow) * fz.cap);
-	sampling_stream("SELECT c.subject_id, c.target_key, c.division_code"
-					"  FROM supervision.draw_candidates($1, $2, $3, $4, $5, $6) c",
-					6, filtertypes, filter, filternull, sampling_freeze_row, &fz);
+	sv_stream("SELECT c.subject_id, c.target_key, c.division_code"
+			  "  FROM supervision.draw_candidates($1, $2, $3, $4, $5, $6) c",
+			  6, filtertypes, filter, filternull, sampling_freeze_row, &fz);
 
 	/* canonical order: by key; one target per key (the smallest subject id) */
 	sampling_sort_rows(fz.rows, fz.n);
