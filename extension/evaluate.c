@@ -163,6 +163,27 @@ eval_read_matrix(ArrayType *a, const char *name, EvalMatrix *m)
 	}
 }
 
+/* Each column's smallest and largest value (the matrix has at least one row). */
+static void
+eval_column_range(const EvalMatrix *m, float8 *lo, float8 *hi)
+{
+	for (int j = 0; j < m->cols; j++)
+		lo[j] = hi[j] = EVAL_AT(m, 0, j);
+	for (int i = 1; i < m->rows; i++)
+	{
+		CHECK_FOR_INTERRUPTS();
+		for (int j = 0; j < m->cols; j++)
+		{
+			float8		v = EVAL_AT(m, i, j);
+
+			if (v < lo[j])
+				lo[j] = v;
+			if (v > hi[j])
+				hi[j] = v;
+		}
+	}
+}
+
 /* At least min_rows rows (units), for the functions that compare rows. */
 static void
 eval_require_rows(const EvalMatrix *m, int min_rows, const char *func)
@@ -334,21 +355,7 @@ evaluate_normalize_minmax(PG_FUNCTION_ARGS)
 
 	lo = palloc(sizeof(float8) * x.cols);
 	hi = palloc(sizeof(float8) * x.cols);
-	for (j = 0; j < x.cols; j++)
-		lo[j] = hi[j] = EVAL_AT(&x, 0, j);
-	for (i = 1; i < x.rows; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (j = 0; j < x.cols; j++)
-		{
-			float8		v = EVAL_AT(&x, i, j);
-
-			if (v < lo[j])
-				lo[j] = v;
-			if (v > hi[j])
-				hi[j] = v;
-		}
-	}
+	eval_column_range(&x, lo, hi);
 	for (j = 0; j < x.cols; j++)
 	{
 		if (hi[j] == lo[j])
@@ -533,29 +540,15 @@ evaluate_topsis(PG_FUNCTION_ARGS)
 
 	lo = palloc(sizeof(float8) * x.cols);
 	hi = palloc(sizeof(float8) * x.cols);
-	maxabs = palloc0(sizeof(float8) * x.cols);
+	maxabs = palloc(sizeof(float8) * x.cols);
 	sq = palloc0(sizeof(float8) * x.cols);
 	scale = palloc(sizeof(float8) * x.cols);
 	ideal = palloc(sizeof(float8) * x.cols);
 	anti = palloc(sizeof(float8) * x.cols);
 
+	eval_column_range(&x, lo, hi);
 	for (j = 0; j < x.cols; j++)
-		lo[j] = hi[j] = EVAL_AT(&x, 0, j);
-	for (i = 0; i < x.rows; i++)
-	{
-		CHECK_FOR_INTERRUPTS();
-		for (j = 0; j < x.cols; j++)
-		{
-			float8		v = EVAL_AT(&x, i, j);
-
-			if (v < lo[j])
-				lo[j] = v;
-			if (v > hi[j])
-				hi[j] = v;
-			if (fabs(v) > maxabs[j])
-				maxabs[j] = fabs(v);
-		}
-	}
+		maxabs[j] = Max(fabs(lo[j]), fabs(hi[j]));
 	for (j = 0; j < x.cols; j++)
 		if (maxabs[j] == 0)
 			ereport(ERROR,
