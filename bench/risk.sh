@@ -13,9 +13,14 @@ for n in "${@:-1000000}"; do
           -c "DROP FUNCTION IF EXISTS bench_risk_plpgsql, bench_transform" -c "CREATE EXTENSION supervision CASCADE" >/dev/null 2>&1
     echo "== $n subjects, 20 indicators"
     base=true; [ -n "${BENCH_BASELINE_UPTO:-}" ] && [ "$n" -gt "$BENCH_BASELINE_UPTO" ] && base=false
-    out=$(pgsql -d supervision_bench -v n="$n" -v baseline="$base" -f "$ROOT/bench/risk.sql" 2>&1)
-    echo "$out" | grep -vE '^(Time|SET|CREATE|INSERT|ALTER|ANALYZE|BEGIN|COMMIT|UPDATE|SELECT [0-9])' | sed '/^$/d'
-    mapfile -t t < <(echo "$out" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p')
+    # lines are shown as psql prints them (the baseline can take half an hour at
+    # 1000000: what is measured before it is not held back), and kept for the summary
+    out_file=$(mktemp)
+    pgsql -d supervision_bench -v n="$n" -v baseline="$base" -f "$ROOT/bench/risk.sql" 2>&1 | tee "$out_file" \
+        | grep --line-buffered -vE '^(SET|CREATE|INSERT|ALTER|ANALYZE|BEGIN|COMMIT|UPDATE|SELECT [0-9])' \
+        | sed -u '/^$/d'
+    mapfile -t t < <(sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' "$out_file")
+    rm -f "$out_file"
     # t: C compute, [BEGIN, PL/pgSQL compute, COMMIT,] activate, risk_run
     k=${#t[@]}
     if [ "$base" = true ]; then
@@ -25,6 +30,6 @@ for n in "${@:-1000000}"; do
         awk -v c="${t[0]}" 'BEGIN { printf "risk_compute (C): %.2f s; PL/pgSQL baseline not run at this size\n", c/1000 }'
     fi
     awk -v r="${t[k-1]}" -v n="$n" 'BEGIN {
-        printf "risk_run (C scoring + %d scores stored + class changes + classes for the draws): %.2f s\n", n, r/1000 }'
+        printf "risk_run (C scoring + %d scores stored + class changes + classes for the draws, audited): %.2f s\n", n, r/1000 }'
 done
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -81,8 +81,12 @@ RETURN convert_to(concat_ws(chr(31),
 COMMENT ON FUNCTION supervision.audit_content IS 'The bytes of an audit row that its hash covers';
 
 -- The audit trigger: fires at commit (deferred), as the extension owner.
+-- enable_seqscan is off in it: the chain head is reached by its tuple id, and once
+-- autovacuum has analyzed audit_chain_head (one page, one row) the planner finds a
+-- sequential scan cheaper than a TID scan; a scan that then walks every version the
+-- transaction has written makes bulk changes quadratic again.
 CREATE FUNCTION supervision.audit_row() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET enable_seqscan = off
 AS $$
 DECLARE
     v_old    jsonb;

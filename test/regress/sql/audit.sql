@@ -93,3 +93,20 @@ SELECT count(*) AS old_partition_created FROM supervision.audit_ensure_partition
 SELECT count(*) AS dropped FROM supervision.audit_drop_before((date_trunc('month', current_date - 770))::date);
 SELECT (SELECT count(*) FROM supervision.audit_log) = (SELECT n FROM before_drop) AS rows_kept;
 SELECT * FROM supervision.audit_verify();
+
+-- a bulk change reaches the chain head by its tuple id, row after row, even once the
+-- head's statistics (one page, one row) make a sequential scan look cheaper: such a
+-- scan would walk every version the transaction wrote, quadratic in the rows.
+-- Counted by the scans of audit_chain_head: at most the first lookup of the transaction.
+CREATE TABLE supervision.aud_bulk (x int);
+SELECT supervision.audit_attach('supervision.aud_bulk');
+ANALYZE supervision.audit_chain_head;
+SELECT pg_stat_force_next_flush();
+SELECT seq_scan AS head_scans_before FROM pg_stat_user_tables WHERE relid = 'supervision.audit_chain_head'::regclass \gset
+INSERT INTO supervision.aud_bulk SELECT generate_series(1, 300);
+SELECT pg_stat_force_next_flush();
+SELECT seq_scan - :head_scans_before AS head_scans_for_300_rows
+  FROM pg_stat_user_tables WHERE relid = 'supervision.audit_chain_head'::regclass;
+SELECT count(*) AS audited FROM supervision.audit_log WHERE table_name = 'supervision.aud_bulk';
+SELECT * FROM supervision.audit_verify();
+DROP TABLE supervision.aud_bulk;
