@@ -1,0 +1,674 @@
+/*
+ * audit.c: the audit trigger supervision.audit_row() (sql/audit.sql).
+ *
+ * A deferred constraint trigger: when the changing transaction commits (or
+ * after SET CONSTRAINTS ALL IMMEDIATE) it appends one row per change to the
+ * partitioned supervision.audit_log, chained by SHA-256:
+ *     hash = sha256(prev_hash || supervision.audit_content(...))
+ * and moves supervision.audit_chain_head on. The SQL function audit_content
+ * stays the definition of the hashed bytes; audit_content_bytes() below
+ * produces the same bytes (test/regress/sql/audit.sql checks them over
+ * NULLs, Chinese text, nested jsonb, long values) so that audit_verify()
+ * recomputes every hash written here.
+ *
+ * It was PL/pgSQL (about 78 us per row, see docs/security.md); this version
+ * does the same with two prepared statements per row (move the head, append
+ * the row) instead of about a dozen, and computes to_jsonb, the content and
+ * the hash in C.
+ *
+ * Rights: the function is not SECURITY DEFINER (the SET search_path clause
+ * that must come with it costs a GUC nest level per row): it switches to its
+ * owner, the extension owner, itself, as fmgr_security_definer would, and
+ * every name in its SQL is schema-qualified, operators included, so the
+ * caller's search_path cannot redirect it. Only the owner may execute it
+ * (REVOKE in sql/audit.sql), so no one can attach it to a table of their own.
+ *
+ * State kept across the rows of a transaction lives, as before, in two
+ * transaction-local custom settings, which savepoints roll back together with
+ * the rows written under them:
+ *   supervision_audit.actor  role^claims <US> actor <US> department, so the
+ *                            actor is worked out once per transaction and role
+ *   supervision_audit.head   (block,offset)/last_id/last_hash in hex: where the
+ *                            head row's current version is and what it holds,
+ *                            so the head is neither looked up by key (which
+ *                            would walk the transaction's own earlier
+ *                            versions, quadratic in the rows) nor re-read.
+ * The head update is conditional on that tuple id and last_id; if it matches
+ * nothing (no cache yet, or the head was changed by other means), the head is
+ * read and locked FOR UPDATE, created for the very first change, and the row
+ * recomputed.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "storage/itemptr.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/fmgroids.h"
+#include "utils/fmgrprotos.h"
+#include "utils/guc.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "sampling_sha256.h"
+
+/* pg_advisory_xact_lock key of the chain; audit_drop_before takes it too */
+#define AUDIT_CHAIN_LOCK	INT64CONST(7310287315610001)
+#define AUDIT_SCHEMA		"supervision"
+#define AUDIT_GUC_ACTOR		"supervision_audit.actor"
+#define AUDIT_GUC_HEAD		"supervision_audit.head"
+#define AUDIT_SEP			'\x1f'	/* chr(31), audit_content's separator */
+#define AUDIT_KEY_SEP		'\x1e'	/* chr(30), between role and claims */
+
+/* Per FmgrInfo (one per audited table and batch of trigger events). */
+typedef struct AuditState
+{
+	MemoryContext rowcxt;		/* reset at each row */
+	Oid			owner;			/* owner of audit_row(): the rights it runs with */
+	Oid			nsp;			/* schema supervision */
+	FmgrInfo	to_jsonb;		/* pg_catalog.to_jsonb(anyelement) */
+	Oid			jsonb_argtype;	/* row type to_jsonb's call expression names */
+	SPIPlanPtr	advance;		/* move the head: UPDATE ... WHERE ctid ... RETURNING ctid */
+	SPIPlanPtr	append;			/* INSERT INTO audit_log */
+	MemoryContextCallback free_plans;
+} AuditState;
+
+/* What the row links to: the head as it stands. */
+typedef struct AuditHead
+{
+	ItemPointerData tid;
+	int64		last_id;
+	bytea	   *last_hash;
+} AuditHead;
+
+static const char *const advance_sql =
+"UPDATE supervision.audit_chain_head SET last_id = $1, last_hash = $2"
+" WHERE ctid OPERATOR(pg_catalog.=) $3 AND last_id OPERATOR(pg_catalog.=) $4"
+" RETURNING ctid";
+static const Oid advance_types[] = {INT8OID, BYTEAOID, TIDOID, INT8OID};
+
+static const char *const append_sql =
+"INSERT INTO supervision.audit_log (id, logged_at, txid, db_user, db_role, actor, department,"
+" table_name, operation, old_row, new_row, prev_hash, hash)"
+" VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+static const Oid append_types[] = {INT8OID, TIMESTAMPTZOID, INT8OID, NAMEOID, NAMEOID, TEXTOID,
+TEXTOID, TEXTOID, TEXTOID, JSONBOID, JSONBOID, BYTEAOID, BYTEAOID};
+
+static void
+audit_free_plans(void *arg)
+{
+	AuditState *st = (AuditState *) arg;
+
+	if (st->advance)
+		SPI_freeplan(st->advance);
+	if (st->append)
+		SPI_freeplan(st->append);
+	st->advance = st->append = NULL;
+}
+
+static AuditState *
+audit_state(FunctionCallInfo fcinfo)
+{
+	AuditState *st = (AuditState *) fcinfo->flinfo->fn_extra;
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+	HeapTuple	proc;
+
+	if (st != NULL)
+		return st;
+	st = (AuditState *) MemoryContextAllocZero(mcxt, sizeof(AuditState));
+	st->rowcxt = AllocSetContextCreate(mcxt, "supervision audit row", ALLOCSET_DEFAULT_SIZES);
+	proc = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	if (!HeapTupleIsValid(proc))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	st->owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
+	ReleaseSysCache(proc);
+	st->nsp = get_namespace_oid(AUDIT_SCHEMA, false);
+	fmgr_info_cxt(F_TO_JSONB, &st->to_jsonb, mcxt);
+	st->free_plans.func = audit_free_plans;
+	st->free_plans.arg = st;
+	MemoryContextRegisterResetCallback(mcxt, &st->free_plans);
+	fcinfo->flinfo->fn_extra = st;
+	return st;
+}
+
+static SPIPlanPtr
+audit_prepare(const char *sql, int nargs, const Oid *types)
+{
+	SPIPlanPtr	plan = SPI_prepare(sql, nargs, unconstify(Oid *, types));
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
+}
+
+/* to_jsonb(row), exactly as the SQL function computes it for the row type. */
+static Datum
+audit_to_jsonb(AuditState *st, HeapTuple tuple, TupleDesc desc)
+{
+	if (st->jsonb_argtype != desc->tdtypeid)
+	{
+		/* to_jsonb learns its argument's type from the call expression */
+		MemoryContext old = MemoryContextSwitchTo(st->to_jsonb.fn_mcxt);
+
+		fmgr_info_set_expr((Node *) makeFuncExpr(F_TO_JSONB, JSONBOID,
+												 list_make1(makeNullConst(desc->tdtypeid, -1, InvalidOid)),
+												 InvalidOid, InvalidOid, COERCE_EXPLICIT_CALL),
+						   &st->to_jsonb);
+		MemoryContextSwitchTo(old);
+		st->jsonb_argtype = desc->tdtypeid;
+	}
+	return FunctionCall1(&st->to_jsonb, heap_copy_tuple_as_datum(tuple, desc));
+}
+
+/* current_setting(name, true): NULL when the setting does not exist */
+static char *
+audit_setting(const char *name)
+{
+	return GetConfigOptionByName(name, NULL, true);
+}
+
+/* set_config(name, value, true), with the rights set_config checks */
+static void
+audit_set_local(const char *name, const char *value)
+{
+	(void) set_config_option(name, value, superuser() ? PGC_SUSET : PGC_USERSET,
+							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+}
+
+/* split_part(s, sep, n) for n = 1, 2, 3 (NUL-separated copy in place) */
+static void
+audit_split3(char *s, char sep, char **parts)
+{
+	for (int i = 0; i < 3; i++)
+	{
+		char	   *end = s ? strchr(s, sep) : NULL;
+
+		parts[i] = s ? s : "";
+		if (end)
+		{
+			*end = '\0';
+			s = end + 1;
+		}
+		else
+			s = NULL;
+	}
+}
+
+/*
+ * The acting user and department, worked out once per transaction, role and
+ * JWT claims (supervision.actor_user(), actor_department()); NULL while the
+ * extension is being installed, before they exist.
+ */
+static void
+audit_actor(const char *role, char **actor, char **dept)
+{
+	char	   *claims = audit_setting("request.jwt.claims");
+	char	   *cached = audit_setting(AUDIT_GUC_ACTOR);
+	StringInfoData key;
+
+	*actor = *dept = NULL;
+	initStringInfo(&key);
+	appendStringInfo(&key, "%s%c%s", role, AUDIT_KEY_SEP, claims ? claims : "");
+	if (cached != NULL)
+	{
+		char	   *parts[3];
+
+		audit_split3(cached, AUDIT_SEP, parts);
+		if (strcmp(parts[0], key.data) == 0)
+		{
+			*actor = parts[1][0] ? parts[1] : NULL;
+			*dept = parts[2][0] ? parts[2] : NULL;
+			return;
+		}
+	}
+	if (SPI_execute("SELECT pg_catalog.to_regprocedure('supervision.actor_user()') IS NOT NULL", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed");
+	if (SPI_processed == 1)
+	{
+		bool		isnull;
+		bool		exists = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+
+		SPI_freetuptable(SPI_tuptable);
+		if (exists)
+		{
+			StringInfoData val;
+
+			if (SPI_execute("SELECT supervision.actor_user(), supervision.actor_department()", false, 1) != SPI_OK_SELECT
+				|| SPI_processed != 1)
+				elog(ERROR, "SPI_execute failed");
+			*actor = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+			*dept = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
+			SPI_freetuptable(SPI_tuptable);
+			initStringInfo(&val);
+			appendStringInfo(&val, "%s%c%s%c%s", key.data, AUDIT_SEP, *actor ? *actor : "",
+							 AUDIT_SEP, *dept ? *dept : "");
+			audit_set_local(AUDIT_GUC_ACTOR, val.data);
+		}
+	}
+}
+
+static char *
+audit_hex(const bytea *b)
+{
+	static const char digits[] = "0123456789abcdef";
+	const uint8 *p = (const uint8 *) VARDATA_ANY(b);
+	int			n = VARSIZE_ANY_EXHDR(b);
+	char	   *s = palloc(2 * n + 1);
+
+	for (int i = 0; i < n; i++)
+	{
+		s[2 * i] = digits[p[i] >> 4];
+		s[2 * i + 1] = digits[p[i] & 15];
+	}
+	s[2 * n] = '\0';
+	return s;
+}
+
+static int
+audit_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Reads supervision_audit.head; false when unset or not in this format. */
+static bool
+audit_cached_head(AuditHead *head)
+{
+	char	   *s = audit_setting(AUDIT_GUC_HEAD);
+	unsigned int blk,
+				off;
+	long long	id;
+	int			pos = -1;
+	size_t		hexlen;
+	uint8	   *out;
+
+	if (s == NULL || sscanf(s, "(%u,%u)/%lld/%n", &blk, &off, &id, &pos) != 3 || pos < 0
+		|| off == 0 || off > MaxOffsetNumber)
+		return false;
+	hexlen = strlen(s + pos);
+	if (hexlen % 2 != 0 || hexlen > 2 * 1024)
+		return false;
+	head->last_hash = (bytea *) palloc(VARHDRSZ + hexlen / 2);
+	SET_VARSIZE(head->last_hash, VARHDRSZ + hexlen / 2);
+	out = (uint8 *) VARDATA(head->last_hash);
+	for (size_t i = 0; i < hexlen; i += 2)
+	{
+		int			hi = audit_hexval(s[pos + i]),
+					lo = audit_hexval(s[pos + i + 1]);
+
+		if (hi < 0 || lo < 0)
+			return false;
+		out[i / 2] = (uint8) (hi << 4 | lo);
+	}
+	ItemPointerSet(&head->tid, blk, (OffsetNumber) off);
+	head->last_id = (int64) id;
+	return true;
+}
+
+/*
+ * The head as stored, locked for the rest of the transaction; created (id 0,
+ * 32 zero bytes) by the very first audited change.
+ */
+static void
+audit_read_head(AuditHead *head)
+{
+	bool		isnull;
+	HeapTuple	t;
+	TupleDesc	d;
+
+	if (SPI_execute("SELECT h.last_id, h.last_hash, h.ctid FROM supervision.audit_chain_head h"
+					" WHERE h.singleton FOR UPDATE", false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute failed");
+	if (SPI_processed == 0)
+	{
+		SPI_freetuptable(SPI_tuptable);
+		if (SPI_execute("INSERT INTO supervision.audit_chain_head VALUES (true, 0, "
+						"'\\x0000000000000000000000000000000000000000000000000000000000000000')"
+						" RETURNING last_id, last_hash, ctid", false, 0) != SPI_OK_INSERT_RETURNING)
+			elog(ERROR, "SPI_execute failed");
+	}
+	if (SPI_processed != 1)
+		elog(ERROR, "supervision.audit_chain_head holds " UINT64_FORMAT " rows", SPI_processed);
+	t = SPI_tuptable->vals[0];
+	d = SPI_tuptable->tupdesc;
+	head->last_id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+	head->last_hash = DatumGetByteaPCopy(SPI_getbinval(t, d, 2, &isnull));
+	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(t, d, 3, &isnull)), &head->tid);
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/* date_trunc('month', at)::date in the session's time zone, and its year and month */
+static DateADT
+audit_month(TimestampTz at, int *year, int *month)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+
+	if (timestamp2tm(at, &tz, &tm, &fsec, NULL, NULL) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("timestamp out of range")));
+	*year = tm.tm_year;
+	*month = tm.tm_mon;
+	return date2j(tm.tm_year, tm.tm_mon, 1) - POSTGRES_EPOCH_JDATE;
+}
+
+/*
+ * The month's partition, created on first use by audit_ensure_partitions
+ * unless the default partition already holds rows of that month (as the
+ * PL/pgSQL trigger did: to_regclass, then a look at the default partition).
+ */
+static void
+audit_partition(AuditState *st, TimestampTz at)
+{
+	int			year,
+				month;
+	DateADT		first = audit_month(at, &year, &month);
+	char		name[NAMEDATALEN];
+	Oid			types[1] = {DATEOID};
+	Datum		values[1];
+
+	if (year < 1 || year > 9999)
+		return;					/* no such partition name; the default partition takes it */
+	snprintf(name, sizeof(name), "audit_log_%04d%02d", year, month);
+	if (OidIsValid(get_relname_relid(name, st->nsp)))
+		return;
+	values[0] = DateADTGetDatum(first);
+	if (SPI_execute_with_args("SELECT supervision.audit_ensure_partitions($1, 1)"
+							  " WHERE NOT EXISTS (SELECT 1 FROM supervision.audit_log_default d"
+							  " WHERE d.logged_at OPERATOR(pg_catalog.>=) $1"
+							  " AND d.logged_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) '1 month'::pg_catalog.interval))",
+							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "SPI_execute_with_args failed");
+	SPI_freetuptable(SPI_tuptable);
+}
+
+/*
+ * The bytes supervision.audit_content(...) returns for these values:
+ * convert_to(concat_ws(chr(31), id, UTC time as YYYY-MM-DD"T"HH24:MI:SS.US"Z",
+ * txid, db_user, db_role, actor or '', department or '', table, operation,
+ * old::text or '', new::text or ''), 'UTF8').
+ */
+static void
+audit_content_bytes(StringInfo buf, int64 id, TimestampTz at, int64 txid, const char *db_user,
+					const char *db_role, const char *actor, const char *dept, const char *table,
+					const char *op, Datum old_row, bool old_null, Datum new_row, bool new_null)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	appendStringInfo(buf, INT64_FORMAT "%c", id, AUDIT_SEP);
+	/* to_char(at AT TIME ZONE 'UTC', ...): the timestamptz is already UTC */
+	if (timestamp2tm(at, NULL, &tm, &fsec, NULL, NULL) == 0 && tm.tm_year >= 1 && tm.tm_year <= 9999)
+		appendStringInfo(buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year, tm.tm_mon, tm.tm_mday,
+						 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+	else						/* not from clock_timestamp(); let to_char say it */
+		appendStringInfoString(buf, TextDatumGetCString(DirectFunctionCall2Coll(timestamp_to_char, DEFAULT_COLLATION_OID, TimestampGetDatum(at),
+																			CStringGetTextDatum("YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\""))));
+	appendStringInfo(buf, "%c" INT64_FORMAT "%c%s%c%s%c%s%c%s%c%s%c%s%c",
+					 AUDIT_SEP, txid, AUDIT_SEP, db_user, AUDIT_SEP, db_role, AUDIT_SEP,
+					 actor ? actor : "", AUDIT_SEP, dept ? dept : "", AUDIT_SEP, table, AUDIT_SEP, op, AUDIT_SEP);
+	if (!old_null)
+	{
+		Jsonb	   *jb = DatumGetJsonbP(old_row);
+
+		JsonbToCString(buf, &jb->root, VARSIZE(jb));
+	}
+	appendStringInfoChar(buf, AUDIT_SEP);
+	if (!new_null)
+	{
+		Jsonb	   *jb = DatumGetJsonbP(new_row);
+
+		JsonbToCString(buf, &jb->root, VARSIZE(jb));
+	}
+}
+
+/* sha256(prev || content), content in UTF-8 as convert_to(..., 'UTF8') gives it */
+static bytea *
+audit_hash(const bytea *prev, StringInfo content)
+{
+	SamplingSha256 c;
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + SAMPLING_SHA256_LEN);
+	char	   *utf8 = pg_server_to_any(content->data, content->len, PG_UTF8);
+
+	sampling_sha256_init(&c);
+	sampling_sha256_update(&c, VARDATA_ANY(prev), VARSIZE_ANY_EXHDR(prev));
+	sampling_sha256_update(&c, utf8, utf8 == content->data ? (size_t) content->len : strlen(utf8));
+	sampling_sha256_final(&c, (uint8 *) VARDATA(out));
+	SET_VARSIZE(out, VARHDRSZ + SAMPLING_SHA256_LEN);
+	return out;
+}
+
+/*
+ * Runs a prepared statement that reaches the head by its tuple id, with
+ * enable_seqscan off as a SET clause would set it: once audit_chain_head has
+ * statistics (one page, one row) the planner finds a sequential scan cheaper
+ * than a TID scan, and a sequential scan walks every version the transaction
+ * has written (quadratic in the rows).
+ */
+static int
+audit_execute_by_tid(SPIPlanPtr plan, Datum *values, const char *nulls)
+{
+	int			nest = NewGUCNestLevel();
+	int			rc;
+
+	(void) set_config_option("enable_seqscan", "off", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
+	AtEOXact_GUC(true, nest);
+	return rc;
+}
+
+/* UPDATE of the head at head->tid from head->last_id to id/hash; false if it matched no row */
+static bool
+audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
+{
+	Datum		values[4];
+	bool		isnull;
+	int			rc;
+
+	values[0] = Int64GetDatum(id);
+	values[1] = PointerGetDatum(hash);
+	values[2] = PointerGetDatum(&head->tid);
+	values[3] = Int64GetDatum(head->last_id);
+	rc = audit_execute_by_tid(st->advance, values, NULL);
+	if (rc != SPI_OK_UPDATE_RETURNING)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+	if (SPI_processed != 1)
+		return false;
+	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
+					&head->tid);
+	SPI_freetuptable(SPI_tuptable);
+	head->last_id = id;
+	head->last_hash = hash;
+	return true;
+}
+
+PG_FUNCTION_INFO_V1(audit_row);
+Datum
+audit_row(PG_FUNCTION_ARGS)
+{
+	TriggerData *trig = (TriggerData *) fcinfo->context;
+	AuditState *st;
+	MemoryContext caller_cxt;
+	Oid			save_userid;
+	int			save_sec;
+	Relation	rel;
+	TupleDesc	desc;
+	const char *op;
+	char	   *nspname;
+	char	   *table;
+	Datum		old_row = (Datum) 0,
+				new_row = (Datum) 0;
+	bool		old_null = true,
+				new_null = true;
+	char	   *role;
+	char	   *actor,
+			   *dept;
+	char	   *db_user;
+	int64		txid;
+	TimestampTz at;
+	AuditHead	head;
+	AuditHead	cached;
+	bool		have_cache;
+	int64		id;
+	bytea	   *hash;
+	StringInfoData content;
+	StringInfoData headval;
+	Datum		values[13];
+	char		nulls[13];
+	int			rc;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("supervision.audit_row() may only be called as a trigger")));
+	if (!TRIGGER_FIRED_FOR_ROW(trig->tg_event) || !TRIGGER_FIRED_AFTER(trig->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("supervision.audit_row() must be an AFTER ... FOR EACH ROW trigger"),
+				 errhint("Attach it with supervision.audit_attach().")));
+	rel = trig->tg_relation;
+	nspname = get_namespace_name(RelationGetNamespace(rel));
+	if (nspname == NULL || strcmp(nspname, AUDIT_SCHEMA) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("the audit trigger serves the tables of schema supervision only")));
+
+	st = audit_state(fcinfo);
+	MemoryContextReset(st->rowcxt);
+	caller_cxt = MemoryContextSwitchTo(st->rowcxt);
+	/* the owner's rights from here on, as SECURITY DEFINER would give them */
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(st->owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+
+	txid = (int64) U64FromFullTransactionId(GetTopFullTransactionId());	/* txid_current() */
+	desc = RelationGetDescr(rel);
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+		op = "INSERT";
+	else if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
+		op = "UPDATE";
+	else if (TRIGGER_FIRED_BY_DELETE(trig->tg_event))
+		op = "DELETE";
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("supervision.audit_row() audits INSERT, UPDATE and DELETE only")));
+	if (!TRIGGER_FIRED_BY_INSERT(trig->tg_event))
+	{
+		old_row = audit_to_jsonb(st, trig->tg_trigtuple, desc);
+		old_null = false;
+	}
+	if (TRIGGER_FIRED_BY_INSERT(trig->tg_event) || TRIGGER_FIRED_BY_UPDATE(trig->tg_event))
+	{
+		new_row = audit_to_jsonb(st, TRIGGER_FIRED_BY_UPDATE(trig->tg_event) ? trig->tg_newtuple : trig->tg_trigtuple,
+								 desc);
+		new_null = false;
+	}
+	if (TRIGGER_FIRED_BY_UPDATE(trig->tg_event) && DatumGetBool(DirectFunctionCall2(jsonb_eq, old_row, new_row)))
+	{
+		/* nothing changed */
+		SetUserIdAndSecContext(save_userid, save_sec);
+		MemoryContextSwitchTo(caller_cxt);
+		return PointerGetDatum(NULL);
+	}
+	table = psprintf("%s.%s", nspname, RelationGetRelationName(rel));
+	db_user = GetUserNameFromId(GetSessionUserId(), false);
+	/* who: the session's role (SET ROLE or login), not the owner this runs as */
+	role = GetConfigOptionByName("role", NULL, false);
+	if (strcmp(role, "none") == 0)
+		role = db_user;
+	role = NameStr(*DatumGetName(DirectFunctionCall1(namein, CStringGetDatum(role))));
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	audit_actor(role, &actor, &dept);
+	if (st->advance == NULL)
+		st->advance = audit_prepare(advance_sql, lengthof(advance_types), advance_types);
+	if (st->append == NULL)
+		st->append = audit_prepare(append_sql, lengthof(append_types), append_types);
+
+	DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(AUDIT_CHAIN_LOCK));	/* queues committers in order */
+	at = GetCurrentTimestamp(); /* clock_timestamp() after the lock: ids and times agree */
+	audit_partition(st, at);
+
+	/*
+	 * Link to the head the transaction left (cached), else to the head as
+	 * stored; the conditional UPDATE checks the cache.
+	 */
+	initStringInfo(&content);
+	have_cache = audit_cached_head(&cached);
+	head = cached;
+	for (int attempt = 0;; attempt++)
+	{
+		if (attempt > 0 || !have_cache)
+			audit_read_head(&head);
+		id = head.last_id + 1;
+		resetStringInfo(&content);
+		audit_content_bytes(&content, id, at, txid, db_user, role, actor, dept, table, op,
+							old_row, old_null, new_row, new_null);
+		hash = audit_hash(head.last_hash, &content);
+		values[11] = PointerGetDatum(head.last_hash);	/* prev_hash, before head moves */
+		if (audit_advance(st, &head, id, hash))
+			break;
+		if (attempt > 0 || !have_cache)
+			elog(ERROR, "supervision.audit_chain_head changed under the chain lock");
+	}
+
+	values[0] = Int64GetDatum(id);
+	values[1] = TimestampTzGetDatum(at);
+	values[2] = Int64GetDatum(txid);
+	values[3] = DirectFunctionCall1(namein, CStringGetDatum(db_user));
+	values[4] = DirectFunctionCall1(namein, CStringGetDatum(role));
+	values[5] = actor ? CStringGetTextDatum(actor) : (Datum) 0;
+	values[6] = dept ? CStringGetTextDatum(dept) : (Datum) 0;
+	values[7] = CStringGetTextDatum(table);
+	values[8] = CStringGetTextDatum(op);
+	values[9] = old_row;
+	values[10] = new_row;
+	values[12] = PointerGetDatum(hash);
+	memset(nulls, ' ', sizeof(nulls));
+	nulls[5] = actor ? ' ' : 'n';
+	nulls[6] = dept ? ' ' : 'n';
+	nulls[9] = old_null ? 'n' : ' ';
+	nulls[10] = new_null ? 'n' : ' ';
+	rc = SPI_execute_plan(st->append, values, nulls, false, 0);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
+
+	initStringInfo(&headval);
+	appendStringInfo(&headval, "(%u,%u)/" INT64_FORMAT "/%s", ItemPointerGetBlockNumber(&head.tid),
+					 (unsigned int) ItemPointerGetOffsetNumber(&head.tid), id, audit_hex(hash));
+	audit_set_local(AUDIT_GUC_HEAD, headval.data);
+
+	if (SPI_finish() != SPI_OK_FINISH)
+		elog(ERROR, "SPI_finish failed");
+	SetUserIdAndSecContext(save_userid, save_sec);
+	MemoryContextSwitchTo(caller_cxt);
+	MemoryContextReset(st->rowcxt);
+	return PointerGetDatum(NULL);
+}
