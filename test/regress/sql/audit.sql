@@ -110,3 +110,112 @@ SELECT seq_scan - :head_scans_before AS head_scans_for_300_rows
 SELECT count(*) AS audited FROM supervision.audit_log WHERE table_name = 'supervision.aud_bulk';
 SELECT * FROM supervision.audit_verify();
 DROP TABLE supervision.aud_bulk;
+
+-- The trigger is C (extension/audit.c) and computes the hashed bytes itself:
+-- they must be exactly those of supervision.audit_content, which audit_verify
+-- uses. A table of varied rows: NULLs, Chinese text, nested jsonb, timestamps
+-- with microseconds, the separators chr(30)/chr(31), very long (toasted) values.
+CREATE TABLE supervision.audit_probe (
+    id int PRIMARY KEY, t text, j jsonb, ts timestamptz, d date, n numeric, b bytea, a text[], f boolean);
+SELECT supervision.audit_attach('supervision.audit_probe');
+GRANT ALL ON supervision.audit_probe TO aud_admin, aud_officer;
+SELECT max(id) AS probe_before FROM supervision.audit_log \gset
+SET ROLE aud_admin;
+INSERT INTO supervision.audit_probe VALUES
+    (1, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+    (2, '江苏省南京市市场监督管理局', '{"名称": "某某科技有限公司", "tags": ["甲", "乙"], "nested": {"a": [1, 2.50, {"b": null}], "e": ""}}',
+        '2024-02-29 23:59:59.123456+08', '2024-02-29', 12345678901234567890.123456789, '\x00ff1f1e', '{"一", NULL, "三"}', true),
+    (3, 'sep' || chr(31) || 'in' || chr(30) || 'text', '"just a string"', '1999-12-31 16:00:00.000001+00', '0044-03-15 BC', -0.0000001,
+        '\x', '{}', false),
+    (4, repeat('长值', 60000), jsonb_build_object('long', repeat('x', 200000), 'arr', (SELECT jsonb_agg(i) FROM generate_series(1, 5000) i)),
+        'infinity', 'infinity', 'NaN', decode(repeat('ab', 100000), 'hex'), ARRAY[repeat('y', 10000)], NULL);
+UPDATE supervision.audit_probe SET t = coalesce(t, '') || '改', j = jsonb_set(coalesce(j, '{}'), '{new}', '"新"') WHERE id IN (1, 2, 4);
+UPDATE supervision.audit_probe SET ts = ts WHERE id = 3;   -- no change: no row
+RESET ROLE;
+-- another role with an actor and a department, in another time zone (the content is in UTC)
+INSERT INTO supervision.department (code, name) VALUES ('078', '审计探针厅');
+INSERT INTO supervision.actor_map (db_role, display_name, department_code) VALUES ('aud_officer', 'Probe officer', '078');
+SET timezone = 'America/New_York';
+SET ROLE aud_officer;
+DELETE FROM supervision.audit_probe WHERE id IN (2, 3);
+RESET ROLE;
+RESET timezone;
+SELECT id - :probe_before AS n, db_role, actor, department, operation,
+       (old_row ->> 'id')::int AS old_id, (new_row ->> 'id')::int AS new_id
+  FROM supervision.audit_log WHERE table_name = 'supervision.audit_probe' ORDER BY id;
+-- every hash is sha256(prev_hash || audit_content(...)) of the row as stored
+SELECT count(*) AS rows, count(*) FILTER (WHERE hash = sha256(prev_hash || supervision.audit_content(id, logged_at, txid,
+           db_user, db_role, actor, department, table_name, operation, old_row, new_row))) AS hashes_equal
+  FROM supervision.audit_log WHERE id > :probe_before;
+-- old_row/new_row are to_jsonb of the row: the rows still in the table match their last image
+SELECT p.id, l.new_row = to_jsonb(p) AS new_row_is_to_jsonb, octet_length(l.new_row::text) > 100000 AS long_kept
+  FROM supervision.audit_probe p
+  JOIN LATERAL (SELECT new_row FROM supervision.audit_log l
+                 WHERE l.id > :probe_before AND (l.new_row ->> 'id')::int = p.id ORDER BY l.id DESC LIMIT 1) l ON true
+ ORDER BY p.id;
+-- each row sits in its month's partition (created on first use)
+SELECT bool_and(tableoid::regclass::text = 'supervision.audit_log_' || to_char(logged_at, 'YYYYMM')) AS monthly
+  FROM supervision.audit_log WHERE id > :probe_before;
+SELECT * FROM supervision.audit_verify();
+
+-- a month without a partition gets one on first use
+SELECT 'audit_log_' || to_char(clock_timestamp(), 'YYYYMM') AS this_month \gset
+BEGIN;
+ALTER TABLE supervision.audit_log DETACH PARTITION supervision.:this_month;
+ALTER TABLE supervision.:this_month RENAME TO audit_probe_detached;
+INSERT INTO supervision.audit_probe VALUES (5, 'first of the month');
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT tableoid::regclass::text = 'supervision.' || :'this_month' AS new_partition, count(*) OVER () AS rows_in_it
+  FROM supervision.audit_log WHERE new_row ->> 'id' = '5';
+ROLLBACK;
+
+-- savepoints: audit rows written inside a savepoint that is rolled back leave the chain intact
+BEGIN;
+SET CONSTRAINTS ALL IMMEDIATE;
+SAVEPOINT s1;
+INSERT INTO supervision.audit_probe VALUES (10, 'rolled back');
+ROLLBACK TO SAVEPOINT s1;
+INSERT INTO supervision.audit_probe VALUES (11, 'kept');
+COMMIT;
+SELECT * FROM supervision.audit_verify();
+SELECT last_id = (SELECT max(id) FROM supervision.audit_log) AS head_matches FROM supervision.audit_chain_head;
+-- the same after rows already written in the transaction, nested, and released savepoints
+BEGIN;
+SET CONSTRAINTS ALL IMMEDIATE;
+INSERT INTO supervision.audit_probe VALUES (12, 'before');
+SAVEPOINT s1;
+UPDATE supervision.audit_probe SET t = 'in s1' WHERE id = 12;
+SAVEPOINT s2;
+UPDATE supervision.audit_probe SET t = 'in s2' WHERE id = 12;
+RELEASE SAVEPOINT s2;
+ROLLBACK TO SAVEPOINT s1;
+UPDATE supervision.audit_probe SET t = 'after' WHERE id = 12;
+SAVEPOINT s3;
+DELETE FROM supervision.audit_probe WHERE id = 11;
+RELEASE SAVEPOINT s3;
+COMMIT;
+SELECT operation, old_row ->> 't' AS old_t, new_row ->> 't' AS new_t
+  FROM supervision.audit_log WHERE table_name = 'supervision.audit_probe' AND coalesce(new_row, old_row) ->> 'id' IN ('10', '11', '12') ORDER BY id;
+SELECT * FROM supervision.audit_verify();
+SELECT last_id = (SELECT max(id) FROM supervision.audit_log) AS head_matches FROM supervision.audit_chain_head;
+
+-- the trigger serves the tables of schema supervision only, even when a superuser attaches it elsewhere,
+-- and only as an AFTER ... FOR EACH ROW trigger
+CREATE TABLE public.audit_elsewhere (x int);
+SELECT supervision.audit_attach('public.audit_elsewhere');
+DO $$
+BEGIN
+    INSERT INTO public.audit_elsewhere VALUES (1);
+    SET CONSTRAINTS ALL IMMEDIATE;
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE WARNING 'refused (%): %', SQLSTATE, SQLERRM;
+END
+$$;
+DROP TABLE public.audit_elsewhere;
+CREATE TRIGGER audit_before BEFORE INSERT ON supervision.audit_probe FOR EACH ROW EXECUTE FUNCTION supervision.audit_row();
+INSERT INTO supervision.audit_probe VALUES (13);
+DROP TRIGGER audit_before ON supervision.audit_probe;
+SELECT * FROM supervision.audit_verify();
+DROP TABLE supervision.audit_probe;
+DELETE FROM supervision.actor_map WHERE db_role = 'aud_officer';
+DELETE FROM supervision.department WHERE code = '078';
