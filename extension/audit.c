@@ -40,7 +40,9 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -54,6 +56,7 @@
 #include "mb/pg_wchar.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "storage/bufmgr.h"
 #include "storage/itemptr.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -65,6 +68,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
@@ -84,6 +88,7 @@ typedef struct AuditState
 	MemoryContext rowcxt;		/* reset at each row */
 	Oid			owner;			/* owner of audit_row(): the rights it runs with */
 	Oid			nsp;			/* schema supervision */
+	Oid			head_rel;		/* supervision.audit_chain_head */
 	FmgrInfo	to_jsonb;		/* pg_catalog.to_jsonb(anyelement) */
 	Oid			jsonb_argtype;	/* row type to_jsonb's call expression names */
 	SPIPlanPtr	advance;		/* move the head: UPDATE ... WHERE ctid ... RETURNING ctid */
@@ -141,6 +146,9 @@ audit_state(FunctionCallInfo fcinfo)
 	st->owner = ((Form_pg_proc) GETSTRUCT(proc))->proowner;
 	ReleaseSysCache(proc);
 	st->nsp = get_namespace_oid(AUDIT_SCHEMA, false);
+	st->head_rel = get_relname_relid("audit_chain_head", st->nsp);
+	if (!OidIsValid(st->head_rel))
+		elog(ERROR, "supervision.audit_chain_head does not exist");
 	fmgr_info_cxt(F_TO_JSONB, &st->to_jsonb, mcxt);
 	st->free_plans.func = audit_free_plans;
 	st->free_plans.arg = st;
@@ -483,13 +491,79 @@ audit_execute_by_tid(SPIPlanPtr plan, Datum *values, const char *nulls)
 	return rc;
 }
 
-/* UPDATE of the head at head->tid from head->last_id to id/hash; false if it matched no row */
+/*
+ * Is the head table as installed: no index, no UPDATE trigger, no forced row
+ * security, no CHECK but the one on singleton? Then an UPDATE of last_id and
+ * last_hash runs no other code, and audit_advance writes the new version
+ * itself instead of starting the executor for it.
+ */
+static bool
+audit_head_plain(Relation rel)
+{
+	TriggerDesc *td = rel->trigdesc;
+	TupleConstr *constr = RelationGetDescr(rel)->constr;
+
+	return !rel->rd_rel->relhasindex && !rel->rd_rel->relforcerowsecurity
+		&& (td == NULL || !(td->trig_update_before_row || td->trig_update_after_row
+							|| td->trig_update_instead_row || td->trig_update_before_statement
+							|| td->trig_update_after_statement))
+		&& (constr == NULL || constr->num_check <= 1)
+		&& RelationGetDescr(rel)->natts == 3;
+}
+
+/*
+ * Moves the head at head->tid from head->last_id to id/hash (UPDATE ... WHERE
+ * ctid = $tid AND last_id = $last_id); false if that matched no row.
+ */
 static bool
 audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
 {
+	Relation	rel;
 	Datum		values[4];
 	bool		isnull;
 	int			rc;
+
+	rel = table_open(st->head_rel, RowExclusiveLock);
+	if (audit_head_plain(rel))
+	{
+		HeapTupleData old;
+		HeapTuple	new;
+		Buffer		buf;
+		bool		found;
+		Datum		cur;
+		int			cols[2] = {2, 3};	/* last_id, last_hash */
+		Datum		newvals[2];
+		bool		newnulls[2] = {false, false};
+
+		/* our own earlier changes, the head's last version among them, become visible */
+		CommandCounterIncrement();
+		old.t_self = head->tid;
+		found = heap_fetch(rel, SnapshotSelf, &old, &buf, false);
+		if (found)
+		{
+			cur = heap_getattr(&old, 2, RelationGetDescr(rel), &isnull);
+			found = !isnull && DatumGetInt64(cur) == head->last_id;
+		}
+		if (!found)
+		{
+			if (BufferIsValid(buf))
+				ReleaseBuffer(buf);
+			table_close(rel, NoLock);
+			return false;
+		}
+		newvals[0] = Int64GetDatum(id);
+		newvals[1] = PointerGetDatum(hash);
+		new = heap_modify_tuple_by_cols(&old, RelationGetDescr(rel), 2, cols, newvals, newnulls);
+		ReleaseBuffer(buf);
+		simple_heap_update(rel, &old.t_self, new);
+		head->tid = new->t_self;
+		heap_freetuple(new);
+		table_close(rel, NoLock);
+		head->last_id = id;
+		head->last_hash = hash;
+		return true;
+	}
+	table_close(rel, NoLock);
 
 	values[0] = Int64GetDatum(id);
 	values[1] = PointerGetDatum(hash);
@@ -499,7 +573,10 @@ audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
 	if (rc != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
 	if (SPI_processed != 1)
+	{
+		SPI_freetuptable(SPI_tuptable);
 		return false;
+	}
 	ItemPointerCopy((ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)),
 					&head->tid);
 	SPI_freetuptable(SPI_tuptable);
