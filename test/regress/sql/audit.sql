@@ -199,6 +199,23 @@ SELECT operation, old_row ->> 't' AS old_t, new_row ->> 't' AS new_t
 SELECT * FROM supervision.audit_verify();
 SELECT last_id = (SELECT max(id) FROM supervision.audit_log) AS head_matches FROM supervision.audit_chain_head;
 
+-- the same rows and chain when the log or the head is not as installed (here: an expression
+-- index, an index on the head), where the trigger inserts and updates through SQL statements
+BEGIN;
+CREATE INDEX audit_probe_lower ON supervision.audit_log (lower(table_name));
+CREATE INDEX audit_probe_head ON supervision.audit_chain_head (last_id);
+SELECT max(id) AS sql_before FROM supervision.audit_log \gset
+INSERT INTO supervision.audit_probe VALUES (20, '经由 SQL', '{"路径": ["INSERT", {"UPDATE": true}]}');
+UPDATE supervision.audit_probe SET t = 'via SQL' WHERE id = 20;
+SET CONSTRAINTS ALL IMMEDIATE;
+SELECT count(*) AS rows, count(*) FILTER (WHERE hash = sha256(prev_hash || supervision.audit_content(id, logged_at, txid,
+           db_user, db_role, actor, department, table_name, operation, old_row, new_row))) AS hashes_equal,
+       bool_and(tableoid::regclass::text = 'supervision.audit_log_' || to_char(logged_at, 'YYYYMM')) AS monthly
+  FROM supervision.audit_log WHERE id > :sql_before;
+SELECT * FROM supervision.audit_verify();
+SELECT last_id = (SELECT max(id) FROM supervision.audit_log) AS head_matches FROM supervision.audit_chain_head;
+ROLLBACK;
+
 -- the trigger serves the tables of schema supervision only, even when a superuser attaches it elsewhere,
 -- and only as an AFTER ... FOR EACH ROW trigger
 CREATE TABLE public.audit_elsewhere (x int);
