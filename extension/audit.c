@@ -584,6 +584,8 @@ audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
 	}
 	table_close(rel, NoLock);
 
+	if (st->advance == NULL)
+		st->advance = audit_prepare(advance_sql, lengthof(advance_types), advance_types);
 	values[0] = Int64GetDatum(id);
 	values[1] = PointerGetDatum(hash);
 	values[2] = PointerGetDatum(&head->tid);
@@ -840,10 +842,6 @@ audit_row(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	audit_actor(role, &actor, &dept);
-	if (st->advance == NULL)
-		st->advance = audit_prepare(advance_sql, lengthof(advance_types), advance_types);
-	if (st->append == NULL)
-		st->append = audit_prepare(append_sql, lengthof(append_types), append_types);
 
 	DirectFunctionCall1(pg_advisory_xact_lock_int8, Int64GetDatum(AUDIT_CHAIN_LOCK));	/* queues committers in order */
 	at = GetCurrentTimestamp(); /* clock_timestamp() after the lock: ids and times agree */
@@ -891,6 +889,8 @@ audit_row(PG_FUNCTION_ARGS)
 	nulls[10] = new_null ? 'n' : ' ';
 	if (!audit_append_direct(st, values, nulls))
 	{
+		if (st->append == NULL)
+			st->append = audit_prepare(append_sql, lengthof(append_types), append_types);
 		rc = SPI_execute_plan(st->append, values, nulls, false, 0);
 		if (rc != SPI_OK_INSERT)
 			elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
