@@ -526,7 +526,8 @@ audit_head_plain(Relation rel)
 		&& (td == NULL || !(td->trig_update_before_row || td->trig_update_after_row
 							|| td->trig_update_instead_row || td->trig_update_before_statement
 							|| td->trig_update_after_statement))
-		&& (constr == NULL || constr->num_check <= 1)
+		&& (constr == NULL || constr->num_check == 0
+			|| (constr->num_check == 1 && strcmp(constr->check[0].ccname, "audit_chain_head_singleton_check") == 0))
 		&& RelationGetDescr(rel)->natts == 3;
 }
 
@@ -682,7 +683,9 @@ audit_append_direct(AuditState *st, Datum *values, const char *nulls)
 	desc = RelationGetDescr(part);
 	constr = desc->constr;
 	if (part->rd_rel->relkind != RELKIND_RELATION || !audit_no_insert_triggers(part)
-		|| desc->natts != lengthof(log_columns) || (constr != NULL && constr->num_check > 1))
+		|| desc->natts != lengthof(log_columns)
+		|| (constr != NULL && constr->num_check > 0
+			&& (constr->num_check > 1 || strcmp(constr->check[0].ccname, "audit_log_operation_check") != 0)))
 	{
 		table_close(part, NoLock);
 		return false;
