@@ -11,10 +11,16 @@
  * NULLs, Chinese text, nested jsonb, long values) so that audit_verify()
  * recomputes every hash written here.
  *
- * It was PL/pgSQL (about 78 us per row, see docs/security.md); this version
- * does the same with two prepared statements per row (move the head, append
- * the row) instead of about a dozen, and computes to_jsonb, the content and
- * the hash in C.
+ * It was PL/pgSQL (about 78 us per row, see docs/security.md), which ran a
+ * dozen SQL statements per row. Here to_jsonb, the content and the hash are
+ * computed in C, and while the log and the head are as installed the row is
+ * written as COPY writes rows: routed to its partition as tuple routing does
+ * (get_partition_for_tuple), heap_insert and index_insert, and the head's new
+ * version written with simple_heap_update; the executor's set-up for one-row
+ * statements (partition routing, CHECK expressions read from the catalog)
+ * cost more than the writes. If a table is not as installed (another index,
+ * trigger, CHECK or column), the row goes through prepared INSERT and UPDATE
+ * statements instead, with the same result.
  *
  * Rights: the function is not SECURITY DEFINER (the SET search_path clause
  * that must come with it costs a GUC nest level per row): it switches to its
@@ -368,7 +374,11 @@ audit_read_head(AuditHead *head)
 			elog(ERROR, "SPI_execute failed");
 	}
 	if (SPI_processed != 1)
-		elog(ERROR, "supervision.audit_chain_head holds " UINT64_FORMAT " rows", SPI_processed);
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("supervision.audit_chain_head holds " UINT64_FORMAT " rows", SPI_processed),
+				 errdetail("The head of the audit chain is one row."),
+				 errhint("Check the chain with supervision.audit_verify().")));
 	t = SPI_tuptable->vals[0];
 	d = SPI_tuptable->tupdesc;
 	head->last_id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
@@ -870,7 +880,9 @@ audit_row(PG_FUNCTION_ARGS)
 		if (audit_advance(st, &head, id, hash))
 			break;
 		if (attempt > 0 || !have_cache)
-			elog(ERROR, "supervision.audit_chain_head changed under the chain lock");
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("supervision.audit_chain_head changed while the audit trigger held the chain lock")));
 	}
 
 	values[0] = Int64GetDatum(id);
