@@ -79,7 +79,9 @@
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/acl.h"
 #include "utils/rel.h"
+#include "utils/rls.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
@@ -521,6 +523,18 @@ audit_execute_by_tid(SPIPlanPtr plan, Datum *values, const char *nulls)
 }
 
 /*
+ * May the current user (the function's owner, a superuser as installed) write
+ * the table without row-level security? Else the statement, which checks
+ * both, is used.
+ */
+static bool
+audit_owner_may(Relation rel, AclMode mode)
+{
+	return pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), mode) == ACLCHECK_OK
+		&& check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_ENABLED;
+}
+
+/*
  * Is the head table as installed: no index, no UPDATE trigger, no forced row
  * security, no CHECK but the one on singleton? Then an UPDATE of last_id and
  * last_hash runs no other code, and audit_advance writes the new version
@@ -532,7 +546,7 @@ audit_head_plain(Relation rel)
 	TriggerDesc *td = rel->trigdesc;
 	TupleConstr *constr = RelationGetDescr(rel)->constr;
 
-	return !rel->rd_rel->relhasindex && !rel->rd_rel->relforcerowsecurity
+	return !rel->rd_rel->relhasindex && audit_owner_may(rel, ACL_SELECT | ACL_UPDATE)
 		&& (td == NULL || !(td->trig_update_before_row || td->trig_update_after_row
 							|| td->trig_update_instead_row || td->trig_update_before_statement
 							|| td->trig_update_after_statement))
@@ -626,7 +640,7 @@ audit_no_insert_triggers(Relation rel)
 {
 	TriggerDesc *td = rel->trigdesc;
 
-	return !rel->rd_rel->relforcerowsecurity
+	return audit_owner_may(rel, ACL_INSERT)
 		&& (td == NULL || !(td->trig_insert_before_row || td->trig_insert_after_row
 							|| td->trig_insert_instead_row || td->trig_insert_before_statement
 							|| td->trig_insert_after_statement || td->trig_insert_new_table));
