@@ -199,6 +199,14 @@ SELECT operation, old_row ->> 't' AS old_t, new_row ->> 't' AS new_t
 SELECT * FROM supervision.audit_verify();
 SELECT last_id = (SELECT max(id) FROM supervision.audit_log) AS head_matches FROM supervision.audit_chain_head;
 
+-- a row stored before a column was added (its value is the column's default, kept in the catalog) and after one was dropped
+ALTER TABLE supervision.audit_probe DROP COLUMN f, ADD COLUMN g text DEFAULT '默认';
+UPDATE supervision.audit_probe SET t = 'after alter' WHERE id = 12;
+SELECT old_row ->> 'g' AS old_g, old_row ? 'f' AS old_has_f,
+       new_row = (SELECT to_jsonb(p) FROM supervision.audit_probe p WHERE id = 12) AS new_row_is_to_jsonb
+  FROM supervision.audit_log WHERE id = (SELECT max(id) FROM supervision.audit_log);
+SELECT * FROM supervision.audit_verify();
+
 -- the same rows and chain when the log or the head is not as installed (here: an expression
 -- index, an index on the head), where the trigger inserts and updates through SQL statements
 BEGIN;
