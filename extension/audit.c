@@ -52,6 +52,7 @@
 #include "access/genam.h"
 #include "catalog/index.h"
 #include "executor/tuptable.h"
+#include "parser/parse_func.h"
 #include "partitioning/partbounds.h"
 #include "partitioning/partdesc.h"
 #include "utils/partcache.h"
@@ -265,29 +266,21 @@ audit_actor(const char *role, char **actor, char **dept)
 			return;
 		}
 	}
-	if (SPI_execute("SELECT pg_catalog.to_regprocedure('supervision.actor_user()') IS NOT NULL", true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "SPI_execute failed");
-	if (SPI_processed == 1)
+	/* to_regprocedure('supervision.actor_user()') IS NOT NULL: absent while installing */
+	if (OidIsValid(LookupFuncName(list_make2(makeString(AUDIT_SCHEMA), makeString("actor_user")), 0, NULL, true)))
 	{
-		bool		isnull;
-		bool		exists = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		StringInfoData val;
 
+		if (SPI_execute("SELECT supervision.actor_user(), supervision.actor_department()", false, 1) != SPI_OK_SELECT
+			|| SPI_processed != 1)
+			elog(ERROR, "SPI_execute failed");
+		*actor = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		*dept = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
 		SPI_freetuptable(SPI_tuptable);
-		if (exists)
-		{
-			StringInfoData val;
-
-			if (SPI_execute("SELECT supervision.actor_user(), supervision.actor_department()", false, 1) != SPI_OK_SELECT
-				|| SPI_processed != 1)
-				elog(ERROR, "SPI_execute failed");
-			*actor = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-			*dept = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2);
-			SPI_freetuptable(SPI_tuptable);
-			initStringInfo(&val);
-			appendStringInfo(&val, "%s%c%s%c%s", key.data, AUDIT_SEP, *actor ? *actor : "",
-							 AUDIT_SEP, *dept ? *dept : "");
-			audit_set_local(AUDIT_GUC_ACTOR, val.data);
-		}
+		initStringInfo(&val);
+		appendStringInfo(&val, "%s%c%s%c%s", key.data, AUDIT_SEP, *actor ? *actor : "",
+						 AUDIT_SEP, *dept ? *dept : "");
+		audit_set_local(AUDIT_GUC_ACTOR, val.data);
 	}
 }
 
