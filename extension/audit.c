@@ -59,10 +59,12 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
+#include "executor/executor.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
@@ -87,6 +89,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "audit.h"
 #include "sampling_sha256.h"
 
 /* pg_advisory_xact_lock key of the chain; audit_drop_before takes it too */
@@ -123,8 +126,9 @@ typedef struct AuditHead
 static const char *const advance_sql =
 "UPDATE supervision.audit_chain_head SET last_id = $1, last_hash = $2"
 " WHERE ctid OPERATOR(pg_catalog.=) $3 AND last_id OPERATOR(pg_catalog.=) $4"
+" AND last_hash OPERATOR(pg_catalog.=) $5"
 " RETURNING ctid";
-static const Oid advance_types[] = {INT8OID, BYTEAOID, TIDOID, INT8OID};
+static const Oid advance_types[] = {INT8OID, BYTEAOID, TIDOID, INT8OID, BYTEAOID};
 
 static const char *const append_sql =
 "INSERT INTO supervision.audit_log (id, logged_at, txid, db_user, db_role, actor, department,"
@@ -205,6 +209,26 @@ audit_to_jsonb(AuditState *st, HeapTuple tuple, TupleDesc desc)
 	return FunctionCall1(&st->to_jsonb, heap_copy_tuple_as_datum(tuple, desc));
 }
 
+static char *audit_guc_actor;
+static char *audit_guc_head;
+
+/* Called by _PG_init: the two settings, superuser-only (see audit.h). */
+void
+audit_define_guc(void)
+{
+	DefineCustomStringVariable(AUDIT_GUC_ACTOR,
+							   "Internal to the audit trigger: the acting user of the transaction.",
+							   NULL, &audit_guc_actor, "", PGC_SUSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_SUPERUSER_ONLY | GUC_NO_RESET_ALL,
+							   NULL, NULL, NULL);
+	DefineCustomStringVariable(AUDIT_GUC_HEAD,
+							   "Internal to the audit trigger: where the chain head is and what it holds.",
+							   NULL, &audit_guc_head, "", PGC_SUSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE | GUC_SUPERUSER_ONLY | GUC_NO_RESET_ALL,
+							   NULL, NULL, NULL);
+	MarkGUCPrefixReserved("supervision_audit");
+}
+
 /* current_setting(name, true): NULL when the setting does not exist */
 static char *
 audit_setting(const char *name)
@@ -216,8 +240,7 @@ audit_setting(const char *name)
 static void
 audit_set_local(const char *name, const char *value)
 {
-	(void) set_config_option(name, value, superuser() ? PGC_SUSET : PGC_USERSET,
-							 PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
+	(void) set_config_option(name, value, PGC_SUSET, PGC_S_SESSION, GUC_ACTION_LOCAL, true, 0, false);
 }
 
 /* split_part(s, sep, n) for n = 1, 2, 3 (NUL-separated copy in place) */
@@ -523,8 +546,10 @@ audit_execute_by_tid(SPIPlanPtr plan, Datum *values, const char *nulls)
 static bool
 audit_owner_may(Relation rel, AclMode mode)
 {
-	return pg_class_aclcheck(RelationGetRelid(rel), GetUserId(), mode) == ACLCHECK_OK
-		&& check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_ENABLED;
+	return pg_class_aclmask(RelationGetRelid(rel), GetUserId(), mode, ACLMASK_ALL) == mode
+		&& check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_ENABLED
+		&& rel->rd_rules == NULL			/* rules would run other statements */
+		&& rel->rd_rel->relam == HEAP_TABLE_AM_OID;	/* heap_insert/heap_update write heap tuples */
 }
 
 /*
@@ -556,7 +581,7 @@ static bool
 audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
 {
 	Relation	rel;
-	Datum		values[4];
+	Datum		values[5];
 	bool		isnull;
 	int			rc;
 
@@ -581,6 +606,17 @@ audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
 			cur = heap_getattr(&old, 2, RelationGetDescr(rel), &isnull);
 			found = !isnull && DatumGetInt64(cur) == head->last_id;
 		}
+		if (found)
+		{
+			/* and the hash the next row links to is the stored one */
+			bytea	   *stored;
+
+			cur = heap_getattr(&old, 3, RelationGetDescr(rel), &isnull);
+			stored = isnull ? NULL : DatumGetByteaPP(cur);
+			found = stored != NULL
+				&& VARSIZE_ANY_EXHDR(stored) == VARSIZE_ANY_EXHDR(head->last_hash)
+				&& memcmp(VARDATA_ANY(stored), VARDATA_ANY(head->last_hash), VARSIZE_ANY_EXHDR(stored)) == 0;
+		}
 		if (!found)
 		{
 			if (BufferIsValid(buf))
@@ -592,6 +628,7 @@ audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
 		newvals[1] = PointerGetDatum(hash);
 		new = heap_modify_tuple_by_cols(&old, RelationGetDescr(rel), 2, cols, newvals, newnulls);
 		ReleaseBuffer(buf);
+		CheckCmdReplicaIdentity(rel, CMD_UPDATE);	/* as the executor: published without one, refused */
 		simple_heap_update(rel, &old.t_self, new);
 		head->tid = new->t_self;
 		heap_freetuple(new);
@@ -608,6 +645,7 @@ audit_advance(AuditState *st, AuditHead *head, int64 id, bytea *hash)
 	values[1] = PointerGetDatum(hash);
 	values[2] = PointerGetDatum(&head->tid);
 	values[3] = Int64GetDatum(head->last_id);
+	values[4] = PointerGetDatum(head->last_hash);
 	rc = audit_execute_by_tid(st->advance, values, NULL);
 	if (rc != SPI_OK_UPDATE_RETURNING)
 		elog(ERROR, "SPI_execute_plan failed: %s", SPI_result_code_string(rc));
@@ -680,15 +718,20 @@ audit_append_direct(AuditState *st, Datum *values, const char *nulls)
 		table_close(parent, NoLock);
 		return false;
 	}
-	/* get_partition_for_tuple (execPartition.c) for one range key; detached partitions kept, as routing does */
-	pd = RelationGetPartitionDesc(parent, false);
+	/*
+	 * get_partition_for_tuple (execPartition.c) for one range key; partitions
+	 * pending detach are left out as the executor leaves them out for INSERT
+	 */
+	pd = RelationGetPartitionDesc(parent, !IsolationUsesXactSnapshot());
 	index = -1;
 	if (pd->nparts > 0 && pd->boundinfo != NULL)
 	{
 		offset = partition_range_datum_bsearch(key->partsupfunc, key->partcollation, pd->boundinfo, 1, &at, &equal);
 		index = pd->boundinfo->indexes[offset + 1];
-		if (index < 0)
-			index = pd->boundinfo->default_index;
+		/*
+		 * The default partition: its constraint would have to be re-checked
+		 * (a partition may be attached concurrently); the statement does it.
+		 */
 	}
 	if (index < 0 || !pd->is_leaf[index])
 	{

@@ -3,14 +3,16 @@
  *
  * Each capability has its own C file (codes.c, ...); this one holds the
  * module magic block and _PG_init, which defines the settings
- * (supervision.sha256_code, sampling_sha256.c) and reserves the
- * supervision.* GUC prefix so that no one can define others by mistake.
+ * (supervision.sha256_code, sampling_sha256.c; supervision_audit.*, audit.c)
+ * and reserves the supervision.* GUC prefix so that no one can define others
+ * by mistake.
  */
 #include "postgres.h"
 
 #include "fmgr.h"
 #include "utils/guc.h"
 
+#include "audit.h"
 #include "sampling_sha256.h"
 
 PG_MODULE_MAGIC;
@@ -21,5 +23,6 @@ void
 _PG_init(void)
 {
 	sampling_sha256_define_guc();
+	audit_define_guc();
 	MarkGUCPrefixReserved("supervision");
 }

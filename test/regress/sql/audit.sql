@@ -244,3 +244,26 @@ SELECT * FROM supervision.audit_verify();
 DROP TABLE supervision.audit_probe;
 DELETE FROM supervision.actor_map WHERE db_role = 'aud_officer';
 DELETE FROM supervision.department WHERE code = '078';
+
+-- what the trigger remembers within a transaction (the acting user, the chain head)
+-- is not for other roles to set or read: a forged actor or head hash would enter the log
+SELECT supervision.uscc_valid('x') IS NOT NULL AS module_loaded;
+SET ROLE aud_officer;
+\set VERBOSITY terse
+SELECT set_config('supervision_audit.actor', 'aud_officer' || chr(30) || chr(31) || 'the minister' || chr(31) || '092', true);
+SELECT set_config('supervision_audit.head', '(0,1)/1/00', true);
+SELECT current_setting('supervision_audit.head');
+\set VERBOSITY default
+RESET ROLE;
+-- set in a new session before the module is loaded, the value is a placeholder that
+-- loading the module refuses (with a warning): the log keeps the real actor
+\c - aud_admin
+BEGIN;
+SELECT set_config('supervision_audit.actor', 'aud_admin' || chr(30) || chr(31) || 'the minister' || chr(31) || '092', true) IS NOT NULL AS placeholder_set;
+INSERT INTO supervision.department (code, name) VALUES ('079', '审计测试二厅');
+COMMIT;
+\c - postgres
+SELECT db_role, actor, department FROM supervision.audit_log
+ WHERE table_name = 'supervision.department' AND new_row ->> 'code' = '079';
+DELETE FROM supervision.department WHERE code = '079';
+SELECT * FROM supervision.audit_verify();
