@@ -54,6 +54,7 @@
 #include "executor/tuptable.h"
 #include "parser/parse_func.h"
 #include "partitioning/partbounds.h"
+#include "pgtime.h"
 #include "partitioning/partdesc.h"
 #include "utils/partcache.h"
 #include "access/transam.h"
@@ -97,6 +98,7 @@
 #define AUDIT_SCHEMA		"supervision"
 #define AUDIT_GUC_ACTOR		"supervision_audit.actor"
 #define AUDIT_GUC_HEAD		"supervision_audit.head"
+#define AUDIT_PARTITION_ZONE	"Asia/Shanghai"	/* months of the partitions (sql/audit.sql) */
 #define AUDIT_SEP			'\x1f'	/* chr(31), audit_content's separator */
 #define AUDIT_KEY_SEP		'\x1e'	/* chr(30), between role and claims */
 
@@ -413,7 +415,14 @@ audit_month(TimestampTz at, int *year, int *month)
 	fsec_t		fsec;
 	int			tz;
 
-	if (timestamp2tm(at, &tz, &tm, &fsec, NULL, NULL) != 0)
+	static pg_tz *zone = NULL;
+
+	/* Beijing time whatever the session's zone, as audit_ensure_partitions */
+	if (zone == NULL)
+		zone = pg_tzset(AUDIT_PARTITION_ZONE);
+	if (zone == NULL)
+		elog(ERROR, "time zone \"%s\" not found", AUDIT_PARTITION_ZONE);
+	if (timestamp2tm(at, &tz, &tm, &fsec, NULL, zone) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("timestamp out of range")));
@@ -445,8 +454,9 @@ audit_partition(AuditState *st, TimestampTz at)
 	values[0] = DateADTGetDatum(first);
 	if (SPI_execute_with_args("SELECT supervision.audit_ensure_partitions($1, 1)"
 							  " WHERE NOT EXISTS (SELECT 1 FROM supervision.audit_log_default d"
-							  " WHERE d.logged_at OPERATOR(pg_catalog.>=) $1"
-							  " AND d.logged_at OPERATOR(pg_catalog.<) ($1 OPERATOR(pg_catalog.+) '1 month'::pg_catalog.interval))",
+							  " WHERE d.logged_at OPERATOR(pg_catalog.>=) pg_catalog.timezone('" AUDIT_PARTITION_ZONE "', $1::pg_catalog.timestamp)"
+							  " AND d.logged_at OPERATOR(pg_catalog.<) pg_catalog.timezone('" AUDIT_PARTITION_ZONE "',"
+							  " $1 OPERATOR(pg_catalog.+) '1 month'::pg_catalog.interval))",
 							  1, types, values, NULL, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "SPI_execute_with_args failed");
 	SPI_freetuptable(SPI_tuptable);

@@ -138,9 +138,15 @@ $$;
 COMMENT ON FUNCTION supervision.audit_attach(regclass) IS 'Attaches the audit trigger to a table: every row change lands in supervision.audit_log';
 
 -- Creates the monthly partitions from the month of p_from for p_months months.
+-- Months are Beijing time (Asia/Shanghai) whatever the caller's time zone, as in the
+-- trigger (extension/audit.c): partitions created from sessions in other zones would
+-- otherwise have shifted bounds, and the next month's would overlap them. The bounds
+-- are written in ISO style, with a numeric offset: in the Postgres style the zone is
+-- an abbreviation (CST), which is read back as US Central time.
 CREATE FUNCTION supervision.audit_ensure_partitions(p_from date DEFAULT current_date, p_months int DEFAULT 24)
 RETURNS SETOF text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'Asia/Shanghai' SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
     m date := date_trunc('month', p_from)::date;
@@ -228,9 +234,11 @@ COMMENT ON FUNCTION supervision.audit_verify() IS
     'Walks the audit chain; returns the first broken link (missing row, wrong prev_hash, content changed) or nothing when intact';
 
 -- Retention: drops whole monthly partitions that end on or before p_before.
+-- (partition bounds are read back from their text: ISO style, see audit_ensure_partitions)
 CREATE FUNCTION supervision.audit_drop_before(p_before date)
 RETURNS SETOF text
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    SET TimeZone = 'Asia/Shanghai' SET DateStyle = 'ISO, YMD'
 AS $$
 DECLARE
     p record;

@@ -267,3 +267,20 @@ SELECT db_role, actor, department FROM supervision.audit_log
  WHERE table_name = 'supervision.department' AND new_row ->> 'code' = '079';
 DELETE FROM supervision.department WHERE code = '079';
 SELECT * FROM supervision.audit_verify();
+
+-- monthly partitions follow Beijing time whatever the session's zone: one created from
+-- New York and the next from Shanghai meet without overlapping
+SET TimeZone = 'America/New_York';
+SELECT supervision.audit_ensure_partitions('2031-01-01', 1);
+RESET TimeZone;
+SELECT supervision.audit_ensure_partitions('2031-02-01', 1);
+SET TimeZone = 'UTC';
+SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) AS bounds
+  FROM pg_class c WHERE c.relname IN ('audit_log_203101', 'audit_log_203102') ORDER BY 1;
+-- and the trigger files a change made from another zone under its Beijing month
+INSERT INTO supervision.department (code, name) VALUES ('079', '审计时区厅');
+SELECT tableoid::regclass::text = 'supervision.audit_log_' || to_char(logged_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMM') AS beijing_month
+  FROM supervision.audit_log WHERE table_name = 'supervision.department' AND new_row ->> 'name' = '审计时区厅';
+RESET TimeZone;
+DELETE FROM supervision.department WHERE code = '079';
+SELECT * FROM supervision.audit_verify();
