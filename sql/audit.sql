@@ -4,8 +4,11 @@
 -- Chain order is commit order. The audit trigger is a deferred constraint
 -- trigger: it fires when the changing transaction commits, takes the chain
 -- lock then, and holds it only for the commit itself. A transaction left open
--- therefore blocks nobody, and because the chain lock is the last lock a
--- transaction takes, waiting for it cannot deadlock.
+-- therefore blocks nobody, and as the chain lock is normally the last lock a
+-- transaction takes, waiting for it does not deadlock. Exceptions: the first
+-- change of a month creates its partition under the chain lock, and after
+-- SET CONSTRAINTS ALL IMMEDIATE the lock is held to the end of the
+-- transaction (docs/security.md).
 --
 -- Only the trigger function writes the log. It runs as the extension owner,
 -- no other role may execute it (so nobody can attach it to a table of their
