@@ -559,7 +559,8 @@ audit_owner_may(Relation rel, AclMode mode)
 	return pg_class_aclmask(RelationGetRelid(rel), GetUserId(), mode, ACLMASK_ALL) == mode
 		&& check_enable_rls(RelationGetRelid(rel), InvalidOid, true) != RLS_ENABLED
 		&& rel->rd_rules == NULL			/* rules would run other statements */
-		&& rel->rd_rel->relam == HEAP_TABLE_AM_OID;	/* heap_insert/heap_update write heap tuples */
+		&& (rel->rd_rel->relkind == RELKIND_PARTITIONED_TABLE	/* no storage of its own */
+			|| rel->rd_rel->relam == HEAP_TABLE_AM_OID);	/* heap_insert/heap_update write heap tuples */
 }
 
 /*
