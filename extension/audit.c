@@ -549,9 +549,11 @@ audit_execute_by_tid(SPIPlanPtr plan, Datum *values, const char *nulls)
 }
 
 /*
- * May the current user (the function's owner, a superuser as installed) write
- * the table without row-level security? Else the statement, which checks
- * both, is used.
+ * May the trigger write the table itself: has the current user (the
+ * function's owner, a superuser as installed) all the rights asked for, with
+ * no row-level security, no rules (they would run other statements), and is
+ * it a heap table (or a partitioned one, without storage of its own)? Else
+ * the statement, which checks or runs all of that, is used.
  */
 static bool
 audit_owner_may(Relation rel, AclMode mode)
@@ -695,9 +697,10 @@ audit_no_insert_triggers(Relation rel)
  * catalog, the projection), as COPY does. Only when the log is as installed:
  * range partitions of plain tables with the 13 columns, no trigger on INSERT,
  * no CHECK but the one on operation (which every row here meets), indexes on
- * plain columns without predicate, immediate if unique. Anything else returns
- * false and the row goes through the prepared INSERT. The partition constraint
- * holds by construction; NOT NULL is checked.
+ * plain columns without predicate, immediate if unique, a month partition
+ * (the default partition's constraint would need checking again). Anything
+ * else returns false and the row goes through the prepared INSERT. The
+ * partition constraint holds by construction; NOT NULL is checked.
  */
 static bool
 audit_append_direct(AuditState *st, Datum *values, const char *nulls)

@@ -30,7 +30,7 @@
  *
  * SHA-256 is computed by sampling_sha256.c (x86 SHA extensions when present).
  * Data is read with SPI: small results with SPI_execute_with_args, the three
- * population streams of draw_open through a DestReceiver so that ten million
+ * population streams of draw_open through sv_stream (stream.c) so that ten million
  * rows are not copied into a tuple table first.
  */
 #include "postgres.h"
@@ -42,9 +42,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/params.h"
 #include "port/pg_bswap.h"
-#include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
